@@ -1,0 +1,64 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/feedloom/feedloom"
+	bolt "go.etcd.io/bbolt"
+)
+
+// Check verifies the file's page structure and feedloom's own invariants:
+// every topic index entry and URL index entry points at a stored story,
+// every story member is a stored item, and every item's story exists.
+func (s *Store) Check(ctx context.Context) error {
+	return s.view(ctx, func(tx *bolt.Tx) error {
+		var errs []error
+		for err := range tx.Check() {
+			errs = append(errs, err)
+		}
+		stories := tx.Bucket(bucketStories)
+		items := tx.Bucket(bucketItems)
+		tx.Bucket(bucketTopics).ForEachBucket(func(name []byte) error {
+			return tx.Bucket(bucketTopics).Bucket(name).ForEach(func(k, _ []byte) error {
+				if len(k) < 8 || stories.Get(k[8:]) == nil {
+					errs = append(errs, fmt.Errorf("topic %s: entry %x has no story", name, k))
+				}
+				return nil
+			})
+		})
+		tx.Bucket(bucketURLs).ForEach(func(k, v []byte) error {
+			if stories.Get(v) == nil {
+				errs = append(errs, fmt.Errorf("url %s: story %s missing", k, v))
+			}
+			return nil
+		})
+		stories.ForEach(func(k, _ []byte) error {
+			var st feedloom.Story
+			if _, err := getJSON(stories, k, &st); err != nil {
+				errs = append(errs, err)
+				return nil
+			}
+			for _, id := range st.Items {
+				if items.Get([]byte(id)) == nil {
+					errs = append(errs, fmt.Errorf("story %s: member %s missing", k, id))
+				}
+			}
+			return nil
+		})
+		items.ForEach(func(k, _ []byte) error {
+			var it feedloom.Item
+			if _, err := getJSON(items, k, &it); err != nil {
+				errs = append(errs, err)
+			} else if stories.Get([]byte(it.Story)) == nil {
+				errs = append(errs, fmt.Errorf("item %s: story %s missing", k, it.Story))
+			}
+			return nil
+		})
+		if len(errs) > 0 {
+			return fmt.Errorf("store: check %s: %w", s.path, errors.Join(errs...))
+		}
+		return nil
+	})
+}

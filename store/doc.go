@@ -1,0 +1,31 @@
+// Package store keeps feedloom's state in one bbolt file: sources and their
+// polling state, items, stories, and a time-ordered index per topic. It is
+// the only package that imports bbolt; no transaction leaves it.
+//
+// # Basics
+//
+// Open the file once per process. A second process that opens the same file
+// fails after Options.LockTimeout with ErrLocked rather than waiting.
+// Writes go through Update, which hands a *Writer to a function: everything
+// the function does commits together, or nothing does. One poll of one source
+// is one Update: its items, their indexes and the source's ETag and
+// Last-Modified are stored together.
+//
+// # Layout
+//
+//	meta         "schema" → version
+//	sources      source URL → SourceState (JSON)
+//	items        item ID → Item (JSON)
+//	item_time    published (8 bytes, big-endian ns) + item ID → nil
+//	source_items source URL + 0x00 + item ID → nil
+//	urls         canonical URL → story ID
+//	stories      story ID → Story (JSON)
+//	topics       one sub-bucket per topic: story published (8 bytes) + story ID → nil
+//	topic_meta   topic name → version (8 bytes, big-endian)
+//
+// # Caveats
+//
+// Values are decoded into fresh Go values before a transaction ends, so
+// nothing returned aliases bbolt's memory map. Keep read methods short: a
+// long read transaction delays writers that need to grow the file.
+package store

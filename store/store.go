@@ -1,0 +1,182 @@
+package store
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+)
+
+// schemaVersion is written into new stores and checked on open.
+const schemaVersion = "1"
+
+var (
+	bucketMeta        = []byte("meta")
+	bucketSources     = []byte("sources")
+	bucketItems       = []byte("items")
+	bucketItemTime    = []byte("item_time")
+	bucketSourceItems = []byte("source_items")
+	bucketURLs        = []byte("urls")
+	bucketStories     = []byte("stories")
+	bucketTopics      = []byte("topics")
+	bucketTopicMeta   = []byte("topic_meta")
+
+	allBuckets = [][]byte{bucketMeta, bucketSources, bucketItems, bucketItemTime,
+		bucketSourceItems, bucketURLs, bucketStories, bucketTopics, bucketTopicMeta}
+
+	keySchema = []byte("schema")
+)
+
+var (
+	// ErrLocked is returned by Open when another process holds the file.
+	ErrLocked = errors.New("store is in use by another feedloom process")
+	// ErrForeign is returned by Open when the file is not a feedloom store,
+	// is corrupt, or was written by an incompatible version.
+	ErrForeign = errors.New("not a feedloom store")
+)
+
+// Options tune Open. The zero value is usable.
+type Options struct {
+	// LockTimeout is how long Open waits for another process to release
+	// the file. Zero means one second.
+	LockTimeout time.Duration
+	// ReadOnly opens the file for reading only (other readers may share it).
+	ReadOnly bool
+}
+
+// Store is an open feedloom store.
+type Store struct {
+	db   *bolt.DB
+	path string
+}
+
+// Open opens or creates the store at path.
+func Open(path string, o Options) (*Store, error) {
+	if o.LockTimeout <= 0 {
+		o.LockTimeout = time.Second
+	}
+	if fi, err := os.Stat(path); err == nil && fi.Size() == 0 && !o.ReadOnly {
+		return nil, fmt.Errorf("store: %s: %w (empty file)", path, ErrForeign)
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: o.LockTimeout, ReadOnly: o.ReadOnly})
+	switch {
+	case errors.Is(err, bolterrors.ErrTimeout):
+		return nil, fmt.Errorf("store: %s: %w (lock not released after %s)", path, ErrLocked, o.LockTimeout)
+	case errors.Is(err, bolterrors.ErrInvalid), errors.Is(err, bolterrors.ErrVersionMismatch), errors.Is(err, bolterrors.ErrChecksum):
+		return nil, fmt.Errorf("store: %s: %w: %v", path, ErrForeign, err)
+	case err != nil:
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	s := &Store{db: db, path: path}
+	if err := s.init(o.ReadOnly); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// init creates the buckets of a new store and checks the schema of an
+// existing one.
+func (s *Store) init(readOnly bool) error {
+	check := func(tx *bolt.Tx) (fresh bool, err error) {
+		meta := tx.Bucket(bucketMeta)
+		if meta == nil {
+			empty := true
+			tx.ForEach(func([]byte, *bolt.Bucket) error { empty = false; return nil })
+			if !empty {
+				return false, fmt.Errorf("store: %s: %w (it has no feedloom schema)", s.path, ErrForeign)
+			}
+			return true, nil
+		}
+		if v := string(meta.Get(keySchema)); v != schemaVersion {
+			return false, fmt.Errorf("store: %s: %w (schema %q, this feedloom reads %q)", s.path, ErrForeign, v, schemaVersion)
+		}
+		return false, nil
+	}
+	if readOnly {
+		return s.db.View(func(tx *bolt.Tx) error {
+			fresh, err := check(tx)
+			if err == nil && fresh {
+				return fmt.Errorf("store: %s: %w (empty)", s.path, ErrForeign)
+			}
+			return err
+		})
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		fresh, err := check(tx)
+		if err != nil {
+			return err
+		}
+		for _, b := range allBuckets {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return fmt.Errorf("store: create bucket %s: %w", b, err)
+			}
+		}
+		if fresh {
+			return tx.Bucket(bucketMeta).Put(keySchema, []byte(schemaVersion))
+		}
+		return nil
+	})
+}
+
+// Close releases the file.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Path is the file the store was opened from.
+func (s *Store) Path() string { return s.path }
+
+// Update runs fn in one write transaction: everything it writes is
+// committed together when it returns nil, and nothing is when it returns an
+// error or panics.
+func (s *Store) Update(ctx context.Context, fn func(w *Writer) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		return fn(&Writer{tx: tx, ctx: ctx})
+	})
+}
+
+func (s *Store) view(ctx context.Context, fn func(tx *bolt.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.db.View(fn)
+}
+
+// timeKey makes a fixed-width, sortable key of t followed by id.
+func timeKey(t time.Time, id string) []byte {
+	k := make([]byte, 8+len(id))
+	ns := t.UnixNano()
+	if ns < 0 {
+		ns = 0
+	}
+	binary.BigEndian.PutUint64(k, uint64(ns))
+	copy(k[8:], id)
+	return k
+}
+
+func getJSON(b *bolt.Bucket, key []byte, v any) (bool, error) {
+	data := b.Get(key)
+	if data == nil {
+		return false, nil
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return false, fmt.Errorf("store: decode %q: %w", key, err)
+	}
+	return true, nil
+}
+
+func putJSON(b *bolt.Bucket, key []byte, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("store: encode %s: %w", key, err)
+	}
+	return b.Put(key, data)
+}
