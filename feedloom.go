@@ -129,8 +129,7 @@ type Story struct {
 	Published time.Time `json:"published"`
 	// Updated is the last time any member changed.
 	Updated time.Time `json:"updated"`
-	// Items lists the member item IDs in arrival order. The first is the
-	// one shown.
+	// Items lists the member item IDs in arrival order.
 	Items []string `json:"items"`
 	// Topics the story is filed under (the union over its members).
 	Topics []string `json:"topics,omitempty"`
@@ -174,7 +173,8 @@ func hexval(c byte) byte {
 }
 
 // An Entry is a story as a topic feed shows it: the story and its member
-// items, the shown item first.
+// items, the shown item first. The item shown is the earliest published
+// member (ties: the first to arrive).
 type Entry struct {
 	Story Story
 	Items []Item

@@ -11,8 +11,8 @@ import (
 )
 
 // TopicEntries returns up to limit stories filed under topic, newest first
-// (by Story.Published, then story ID), each with its member items in
-// arrival order. An unknown or empty topic gives no entries.
+// (by Story.Published, then story ID), each with its member items, the
+// earliest published first (ties in arrival order): that one is shown. An unknown or empty topic gives no entries.
 func (s *Store) TopicEntries(ctx context.Context, topic string, limit int) ([]feedloom.Entry, error) {
 	var out []feedloom.Entry
 	err := s.view(ctx, func(tx *bolt.Tx) error {
@@ -59,6 +59,8 @@ func entry(tx *bolt.Tx, id string) (*feedloom.Entry, error) {
 	if len(e.Items) == 0 {
 		return nil, nil
 	}
+	// The member shown is the earliest published; ties keep arrival order.
+	slices.SortStableFunc(e.Items, func(a, b feedloom.Item) int { return a.Published.Compare(b.Published) })
 	return &e, nil
 }
 

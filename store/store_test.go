@@ -263,3 +263,21 @@ func TestForeignFiles(t *testing.T) {
 		})
 	}
 }
+
+func TestShownMemberIsEarliestPublished(t *testing.T) {
+	s := mustOpen(t)
+	late := item("http://digest/feed", "guid:d1", "http://tass/en/1", t0.Add(time.Hour), "defense")
+	early := item("http://tass/feed", "guid:t1", "http://tass/en/1", t0, "defense")
+	save(t, s, late)
+	save(t, s, early)
+	es, err := s.TopicEntries(context.Background(), "defense", 0)
+	if err != nil || len(es) != 1 {
+		t.Fatalf("entries = %d, %v; want one story", len(es), err)
+	}
+	if es[0].Story.ID != late.ID {
+		t.Errorf("story id %s, want the first arrival's %s", es[0].Story.ID, late.ID)
+	}
+	if got := es[0].Items[0].ID; got != early.ID {
+		t.Errorf("shown member %s, want the earliest published %s", got, early.ID)
+	}
+}
