@@ -1,0 +1,101 @@
+package publisher
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/gorilla/feeds"
+)
+
+// JSON Feed 1.1 on top of gorilla's JSONFeed and JSONItem. What the
+// wrappers fix: "items" is always present ([] when empty; gorilla omits
+// it); feed_url is set; every item has content_html or, when there is no
+// HTML at all, content_text; summary is plain text as the spec asks (the
+// stored summary is HTML); only "authors", never the deprecated "author";
+// attachments from enclosures; and no external_url for the origin, which
+// the spec reserves for a page the item is about. The outlets go into a
+// "_feedloom" object instead, per the spec's rule for extensions.
+
+type jsonFeed struct {
+	*feeds.JSONFeed
+	Items []*jsonItem `json:"items"` // replaces JSONFeed.Items, which is omitempty
+}
+
+type jsonItem struct {
+	*feeds.JSONItem
+	Feedloom *jsonExtension `json:"_feedloom,omitempty"`
+}
+
+// jsonExtension is the "_feedloom" object of an item: every outlet that
+// carried the story, the shown one first.
+type jsonExtension struct {
+	About   string       `json:"about"`
+	Outlets []jsonOutlet `json:"outlets"`
+}
+
+type jsonOutlet struct {
+	Name    string `json:"name"`
+	URL     string `json:"url,omitempty"`
+	FeedURL string `json:"feed_url,omitempty"`
+}
+
+// extensionAbout documents the "_feedloom" object, as the JSON Feed spec
+// suggests for extensions.
+const extensionAbout = "https://github.com/feedloom/feedloom/blob/main/publisher/doc.go"
+
+func newJSONFeed(v *topicView) *jsonFeed {
+	jf := (&feeds.JSON{Feed: gorillaFeed(v)}).JSONFeed()
+	gItems := jf.Items
+	jf.Items = nil
+	jf.FeedUrl = v.FeedURL(JSON)
+	jf.Author, jf.Authors = nil, nil
+	f := &jsonFeed{JSONFeed: jf, Items: []*jsonItem{}}
+	for i, gi := range gItems {
+		e := &v.Entries[i]
+		gi.ExternalUrl = ""
+		gi.Author = nil
+		gi.Image = ""
+		gi.ContentHTML = firstNonEmpty(e.Content, e.Summary)
+		if gi.ContentHTML == "" {
+			gi.ContentText = firstNonEmpty(e.Text, e.Title)
+		}
+		gi.Summary = htmlText(e.Summary)
+		gi.Authors = nil
+		for _, a := range e.Authors {
+			gi.Authors = append(gi.Authors, &feeds.JSONAuthor{Name: a})
+		}
+		gi.Tags = e.Categories
+		for _, enc := range e.Enclosures {
+			a := feeds.JSONAttachment{Url: enc.URL, MIMEType: firstNonEmpty(enc.Type, "application/octet-stream")}
+			if enc.Length > 0 && enc.Length <= math.MaxInt32 {
+				a.Size = int32(enc.Length)
+			}
+			gi.Attachments = append(gi.Attachments, a)
+			if gi.Image == "" && strings.HasPrefix(enc.Type, "image/") {
+				gi.Image = enc.URL
+			}
+		}
+		ext := &jsonExtension{About: extensionAbout}
+		for _, o := range e.Outlets {
+			ext.Outlets = append(ext.Outlets, jsonOutlet(o))
+		}
+		f.Items = append(f.Items, &jsonItem{JSONItem: gi, Feedloom: ext})
+	}
+	return f
+}
+
+// marshalJSON writes v indented, without escaping <, > and & (the HTML in
+// content_html stays readable; the bytes are valid JSON either way).
+func marshalJSON(v any) ([]byte, error) {
+	var b bytes.Buffer
+	e := json.NewEncoder(&b)
+	e.SetEscapeHTML(false)
+	e.SetIndent("", "  ")
+	if err := e.Encode(v); err != nil {
+		return nil, fmt.Errorf("publisher: encode json: %w", err)
+	}
+	return b.Bytes(), nil
+}
