@@ -132,6 +132,10 @@ func serve(w http.ResponseWriter, r *http.Request, rd *Rendered) {
 		if acceptsGzip(r.Header.Values("Accept-Encoding")) {
 			h.Set("Content-Encoding", "gzip")
 			body, etag = rd.Gzip, rd.GzipETag
+			// ServeContent leaves Content-Length out when the body is
+			// encoded (it fears a compressing wrapper); ours is
+			// precompressed, so the length is known, HEAD included.
+			h.Set("Content-Length", strconv.Itoa(len(body)))
 		}
 	}
 	h.Set("ETag", etag)
