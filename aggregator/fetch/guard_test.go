@@ -1,0 +1,193 @@
+package fetch_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/feedloom/feedloom/aggregator/fetch"
+)
+
+func TestFetchRefusesLoopbackByDefault(t *testing.T) {
+	srv, ln := newServer(t, "127.0.0.1:0", feedHandler(tinyFeed))
+	c := newClient(t, fetch.Options{}, nil)
+
+	res, err := c.Fetch(context.Background(), fetch.Request{URL: srv.URL + "/feed"})
+	if !errors.Is(err, fetch.ErrBlocked) {
+		t.Fatalf("Fetch(%s) error = %v, want ErrBlocked", srv.URL, err)
+	}
+	if res != nil {
+		t.Errorf("Fetch returned a Response with a refusal: %+v", res)
+	}
+	const want = "fetch: refusing to connect to private address 127.0.0.1 (set fetch.allow_private_networks to allow)"
+	if err.Error() != want {
+		t.Errorf("error message\n got: %s\nwant: %s", err, want)
+	}
+	var ue *url.Error
+	if !errors.As(err, &ue) {
+		t.Errorf("error %v does not keep the *url.Error of net/http underneath", err)
+	}
+	if got := fetch.Classify(err); got != "blocked" {
+		t.Errorf("Classify = %q, want blocked", got)
+	}
+	if n := ln.accepts.Load(); n != 0 {
+		t.Errorf("server accepted %d connections, want 0", n)
+	}
+}
+
+func TestFetchAllowsPermittedPrivateAddresses(t *testing.T) {
+	tests := map[string]fetch.Options{
+		"allow_private_networks":  {AllowPrivate: true},
+		"allow list 127.0.0.1/32": {Allow: allowLoopback},
+	}
+	for name, o := range tests {
+		t.Run(name, func(t *testing.T) {
+			srv, _ := newServer(t, "127.0.0.1:0", feedHandler(tinyFeed))
+			c := newClient(t, o, nil)
+			res, err := c.Fetch(context.Background(), fetch.Request{URL: srv.URL})
+			if err != nil {
+				t.Fatalf("Fetch: %v", err)
+			}
+			if string(res.Body) != tinyFeed {
+				t.Errorf("Body = %q, want %q", res.Body, tinyFeed)
+			}
+		})
+	}
+}
+
+// A server allowed by the Allow list redirects to one that is not: the
+// guard sits on the dial, so the second hop is refused before connecting.
+func TestFetchRefusesRedirectToBlockedAddress(t *testing.T) {
+	for _, code := range []int{301, 302, 303, 307, 308} {
+		t.Run(fmt.Sprint(code), func(t *testing.T) {
+			target, targetLn := newServer(t, "127.0.0.2:0", feedHandler("secret"))
+			origin, originLn := newServer(t, "127.0.0.1:0", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				http.Redirect(w, r, target.URL+"/latest/meta-data/", code)
+			}))
+			c := newClient(t, fetch.Options{Allow: allowLoopback}, nil)
+
+			res, err := c.Fetch(context.Background(), fetch.Request{URL: origin.URL})
+			if !errors.Is(err, fetch.ErrBlocked) {
+				t.Fatalf("Fetch error = %v (response %+v), want ErrBlocked", err, res)
+			}
+			if !strings.Contains(err.Error(), "127.0.0.2") {
+				t.Errorf("error %q does not name the refused address 127.0.0.2", err)
+			}
+			if n := originLn.accepts.Load(); n != 1 {
+				t.Errorf("origin accepted %d connections, want 1", n)
+			}
+			if n := targetLn.accepts.Load(); n != 0 {
+				t.Errorf("blocked target accepted %d connections, want 0", n)
+			}
+		})
+	}
+}
+
+// Every spelling of loopback is refused or fails to resolve; none
+// reaches the server. 127.1 and 2130706433 are not valid host names for
+// Go's resolver; localhost comes from /etc/hosts; the rest are addresses.
+func TestFetchRefusesLoopbackSpellings(t *testing.T) {
+	srv, ln := newServer(t, "127.0.0.1:0", feedHandler(tinyFeed))
+	port := serverPort(t, srv)
+	c := newClient(t, fetch.Options{}, nil)
+
+	for _, host := range []string{"127.1", "2130706433", "0x7f000001", "[::ffff:7f00:1]", "[::ffff:127.0.0.1]", "localhost", "127.0.0.1", "0.0.0.0"} {
+		t.Run(host, func(t *testing.T) {
+			u := "http://" + host + ":" + port + "/"
+			_, err := c.Fetch(context.Background(), fetch.Request{URL: u})
+			var dnsErr *net.DNSError
+			t.Logf("%s: %v", u, err)
+			if !errors.Is(err, fetch.ErrBlocked) && !errors.As(err, &dnsErr) {
+				t.Errorf("Fetch(%s) error = %v, want ErrBlocked or a resolution failure", u, err)
+			}
+		})
+	}
+	if n := ln.accepts.Load(); n != 0 {
+		t.Errorf("server accepted %d connections, want 0", n)
+	}
+}
+
+// HTTP_PROXY must not be honoured: a proxy dials on our behalf, out of the
+// guard's sight. The target is named feed.test, because net/http never
+// proxies requests to loopback addresses or localhost, so a loopback URL
+// could not show the difference.
+func TestFetchIgnoresEnvironmentProxy(t *testing.T) {
+	var proxied atomic.Int64
+	proxy, proxyLn := newServer(t, "127.0.0.1:0", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		proxied.Add(1)
+		fmt.Fprint(w, "from the proxy")
+	}))
+	target, targetLn := newServer(t, "127.0.0.1:0", feedHandler(tinyFeed))
+	for _, k := range []string{"HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"} {
+		t.Setenv(k, proxy.URL)
+	}
+	t.Setenv("NO_PROXY", "")
+	t.Setenv("no_proxy", "")
+	dns := startDNS(t, map[string][]string{"feed.test.": {"127.0.0.1"}})
+	c := newClient(t, fetch.Options{Allow: allowLoopback}, dns.resolver())
+
+	res, err := c.Fetch(context.Background(), fetch.Request{URL: "http://feed.test:" + serverPort(t, target) + "/"})
+	if err != nil {
+		t.Fatalf("Fetch: %v", err)
+	}
+	if string(res.Body) != tinyFeed {
+		t.Errorf("Body = %q, want the target's feed", res.Body)
+	}
+	if n := proxyLn.accepts.Load(); n != 0 {
+		t.Errorf("proxy accepted %d connections (%d requests), want 0", n, proxied.Load())
+	}
+	if n := targetLn.accepts.Load(); n != 1 {
+		t.Errorf("target accepted %d connections, want 1", n)
+	}
+}
+
+// DNS rebinding: the name first resolves to an allowed address, then to a
+// blocked one. A check made once on the name would let the second fetch
+// through; the check on each dial refuses it.
+func TestFetchChecksTheDialedAddressNotTheName(t *testing.T) {
+	allowed, allowedLn := newServer(t, "127.0.0.1:0", feedHandler(tinyFeed))
+	port := serverPort(t, allowed)
+	l, err := net.Listen("tcp", "127.0.0.2:"+port)
+	if err != nil {
+		t.Fatalf("listen on 127.0.0.2 with the same port: %v", err)
+	}
+	blockedLn := &countingListener{Listener: l}
+	blockedSrv := &http.Server{Handler: feedHandler("internal")}
+	served := make(chan struct{})
+	go func() {
+		defer close(served)
+		_ = blockedSrv.Serve(blockedLn)
+	}()
+	t.Cleanup(func() {
+		blockedSrv.Close()
+		<-served
+	})
+
+	dns := startDNS(t, map[string][]string{"rebind.test.": {"127.0.0.1", "127.0.0.2"}})
+	c := newClient(t, fetch.Options{Allow: allowLoopback}, dns.resolver())
+	u := "http://rebind.test:" + port + "/"
+
+	if _, err := c.Fetch(context.Background(), fetch.Request{URL: u}); err != nil {
+		t.Fatalf("first Fetch (resolves to 127.0.0.1): %v", err)
+	}
+	c.CloseIdleConnections() // make the second fetch dial again
+	_, err = c.Fetch(context.Background(), fetch.Request{URL: u})
+	if !errors.Is(err, fetch.ErrBlocked) {
+		t.Fatalf("second Fetch (resolves to 127.0.0.2) error = %v, want ErrBlocked", err)
+	}
+	if q := dns.Queries("rebind.test."); q < 2 {
+		t.Errorf("the name was resolved %d times, want 2 (the test did not rebind)", q)
+	}
+	if n := allowedLn.accepts.Load(); n != 1 {
+		t.Errorf("allowed server accepted %d connections, want 1", n)
+	}
+	if n := blockedLn.accepts.Load(); n != 0 {
+		t.Errorf("blocked server accepted %d connections, want 0", n)
+	}
+}
