@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -122,7 +123,6 @@ func (e *kindError) Unwrap() []error {
 // for a nil error.
 func Classify(err error) string {
 	var se *StatusError
-	var ne net.Error
 	switch {
 	case err == nil:
 		return ""
@@ -150,13 +150,28 @@ func Classify(err error) string {
 		return "http_other"
 	case errors.Is(err, errNetwork):
 		return "network"
-	case errors.As(err, &ne):
-		if ne.Timeout() {
+	case errors.Is(err, errOther):
+		return "other"
+	case isNetError(err):
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
 			return "timeout"
 		}
 		return "network"
 	}
 	return "other"
+}
+
+// isNetError reports whether err comes from the network stack. It does not
+// test for net.Error alone: *fs.PathError satisfies that interface too.
+func isNetError(err error) bool {
+	var (
+		oe  *net.OpError
+		de  *net.DNSError
+		ue  *url.Error
+		ate *net.AddrError
+	)
+	return errors.As(err, &oe) || errors.As(err, &de) || errors.As(err, &ue) || errors.As(err, &ate)
 }
 
 // formatSize writes a byte count the way limits are configured.

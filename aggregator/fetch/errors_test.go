@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
+	"net/url"
 	"testing"
 	"time"
 
@@ -81,6 +83,8 @@ func TestClassify(t *testing.T) {
 		"canceled":          {fmt.Errorf("x: %w", context.Canceled), "canceled"},
 		"connection reset":  {&net.OpError{Op: "read", Err: errors.New("connection reset by peer")}, "network"},
 		"dns":               {&net.DNSError{Err: "no such host", Name: "x.test", IsNotFound: true}, "network"},
+		"url error":         {&url.Error{Op: "Get", URL: "http://x.test/", Err: io.ErrUnexpectedEOF}, "network"},
+		"path error":        {&fs.PathError{Op: "open", Path: "/feed.xml", Err: fs.ErrNotExist}, "other"},
 		"something unknown": {io.ErrShortWrite, "other"},
 	}
 	for name, tt := range tests {
