@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"math"
 	"strings"
 
 	"github.com/gorilla/feeds"
@@ -15,7 +14,8 @@ import (
 // it); feed_url is set; every item has content_html or, when there is no
 // HTML at all, content_text; summary is plain text as the spec asks (the
 // stored summary is HTML); only "authors", never the deprecated "author";
-// attachments from enclosures; and no external_url for the origin, which
+// attachments from enclosures, with "size_in_bytes" (gorilla writes
+// "size"); and no external_url for the origin, which
 // the spec reserves for a page the item is about. The outlets go into a
 // "_feedloom" object instead, per the spec's rule for extensions.
 
@@ -26,7 +26,16 @@ type jsonFeed struct {
 
 type jsonItem struct {
 	*feeds.JSONItem
-	Feedloom *jsonExtension `json:"_feedloom,omitempty"`
+	// Attachments replaces JSONItem.Attachments, whose size is spelled
+	// "size"; the spec (and its JSON Schema) says "size_in_bytes".
+	Attachments []jsonAttachment `json:"attachments,omitempty"`
+	Feedloom    *jsonExtension   `json:"_feedloom,omitempty"`
+}
+
+type jsonAttachment struct {
+	URL      string `json:"url"`
+	MIMEType string `json:"mime_type"`
+	Size     int64  `json:"size_in_bytes,omitempty"`
 }
 
 // jsonExtension is the "_feedloom" object of an item: every outlet that
@@ -68,21 +77,22 @@ func newJSONFeed(v *topicView) *jsonFeed {
 			gi.Authors = append(gi.Authors, &feeds.JSONAuthor{Name: a})
 		}
 		gi.Tags = e.Categories
+		gi.Attachments = nil
+		it := &jsonItem{JSONItem: gi, Feedloom: &jsonExtension{About: extensionAbout}}
 		for _, enc := range e.Enclosures {
-			a := feeds.JSONAttachment{Url: enc.URL, MIMEType: firstNonEmpty(enc.Type, "application/octet-stream")}
-			if enc.Length > 0 && enc.Length <= math.MaxInt32 {
-				a.Size = int32(enc.Length)
-			}
-			gi.Attachments = append(gi.Attachments, a)
+			it.Attachments = append(it.Attachments, jsonAttachment{
+				URL:      enc.URL,
+				MIMEType: firstNonEmpty(enc.Type, "application/octet-stream"),
+				Size:     max(enc.Length, 0),
+			})
 			if gi.Image == "" && strings.HasPrefix(enc.Type, "image/") {
 				gi.Image = enc.URL
 			}
 		}
-		ext := &jsonExtension{About: extensionAbout}
 		for _, o := range e.Outlets {
-			ext.Outlets = append(ext.Outlets, jsonOutlet(o))
+			it.Feedloom.Outlets = append(it.Feedloom.Outlets, jsonOutlet(o))
 		}
-		f.Items = append(f.Items, &jsonItem{JSONItem: gi, Feedloom: ext})
+		f.Items = append(f.Items, it)
 	}
 	return f
 }

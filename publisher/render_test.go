@@ -405,6 +405,10 @@ func TestRenderJSON(t *testing.T) {
 	if d := f.Items[3]; d["content_text"] == nil || d["attachments"] == nil {
 		t.Errorf("text-only item: %v, want content_text and the attachment", d)
 	}
+	att := a["attachments"].([]any)[0].(map[string]any)
+	if att["size_in_bytes"] != 12345.0 || att["mime_type"] != "image/jpeg" || len(att) != 3 {
+		t.Errorf("attachment %v, want url, mime_type and size_in_bytes", att)
+	}
 }
 
 // TestRenderEscapesTitles: a title is text. Its <, & and quotes must reach
