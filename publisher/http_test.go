@@ -22,7 +22,7 @@ import (
 
 // openStore opens a real store in a temporary directory and checks its
 // invariants when the test ends.
-func openStore(t *testing.T) *store.Store {
+func openStore(t testing.TB) *store.Store {
 	t.Helper()
 	st, err := store.Open(filepath.Join(t.TempDir(), "feedloom.db"), store.Options{})
 	if err != nil {
@@ -49,7 +49,7 @@ func storeItem(src, key string, published time.Time, topics ...string) feedloom.
 
 // save stores items as the aggregator does: a new item starts its own
 // story unless its URL is already known.
-func save(t *testing.T, st *store.Store, items ...feedloom.Item) {
+func save(t testing.TB, st *store.Store, items ...feedloom.Item) {
 	t.Helper()
 	err := st.Update(context.Background(), func(w *store.Writer) error {
 		for i := range items {
