@@ -35,40 +35,47 @@ func TestMain(m *testing.M) {
 }
 
 // waitNoLeaks waits until no goroutine of net/http, httptest or this
-// package is left, and returns their stacks if some remain after d. It
-// polls: connection goroutines give no signal when they exit after
-// CloseIdleConnections. The poll only waits for them; no test relies on it
-// to order events.
+// package is left, and returns their stacks if some remain after d.
 func waitNoLeaks(d time.Duration) string {
+	return waitGoroutinesGone(d, func(stack string) bool {
+		return strings.Contains(stack, "net/http.") || strings.Contains(stack, "aggregator/fetch")
+	})
+}
+
+// waitNoPersistConns waits until no net/http client connection goroutine
+// is left, and returns their stacks if some remain after d.
+func waitNoPersistConns(d time.Duration) string {
+	return waitGoroutinesGone(d, func(stack string) bool {
+		return strings.Contains(stack, "net/http.(*persistConn)")
+	})
+}
+
+// waitGoroutinesGone waits until no goroutine but the caller's has a stack
+// that match accepts, and returns those stacks if some remain after d. It
+// polls: connection goroutines give no signal when they exit. The poll
+// only waits for them to finish; no test relies on it to order events.
+func waitGoroutinesGone(d time.Duration, match func(stack string) bool) string {
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	deadline := time.After(d)
 	for {
-		leaked := leakedGoroutines()
-		if leaked == "" {
+		buf := make([]byte, 1<<20)
+		buf = buf[:runtime.Stack(buf, true)]
+		var left []string
+		for g := range strings.SplitSeq(string(buf), "\n\n") {
+			if !strings.Contains(g, "waitGoroutinesGone") && !strings.Contains(g, "testing.(*M)") && match(g) {
+				left = append(left, g)
+			}
+		}
+		if len(left) == 0 {
 			return ""
 		}
 		select {
 		case <-tick.C:
 		case <-deadline:
-			return leaked
+			return strings.Join(left, "\n\n")
 		}
 	}
-}
-
-func leakedGoroutines() string {
-	buf := make([]byte, 1<<20)
-	buf = buf[:runtime.Stack(buf, true)]
-	var leaked []string
-	for g := range strings.SplitSeq(string(buf), "\n\n") {
-		if strings.Contains(g, "leakedGoroutines") || strings.Contains(g, "testing.(*M)") {
-			continue
-		}
-		if strings.Contains(g, "net/http.") || strings.Contains(g, "aggregator/fetch") {
-			leaked = append(leaked, g)
-		}
-	}
-	return strings.Join(leaked, "\n\n")
 }
 
 // allowLoopback is the Options.Allow the tests use for servers on
