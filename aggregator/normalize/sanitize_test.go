@@ -190,6 +190,12 @@ func TestSanitizeXSSCorpus(t *testing.T) {
 func TestSanitizeIdempotent(t *testing.T) {
 	base := mustURL(t, "https://news.example.com/world/story.html")
 	inputs := xssCorpus(t)
+	for _, name := range []string{"rss2.xml", "atom.xml", "jsonfeed.json", "defapress.xml"} {
+		for i, it := range loadItems(t, name) {
+			inputs[fmt.Sprintf("%s/%d/content", name, i)] = it.Content
+			inputs[fmt.Sprintf("%s/%d/summary", name, i)] = it.Summary
+		}
+	}
 	for name, in := range inputs {
 		t.Run(name, func(t *testing.T) {
 			once := Sanitize(in, base)

@@ -1,0 +1,20 @@
+// Package normalize turns a fetched feed document into feedloom items.
+//
+// [Parse] reads the bytes (RSS 0.9x/1.0/2.0, Atom, JSON Feed) with gofeed,
+// after choosing the character encoding, repairing invalid UTF-8 and
+// rejecting documents that would crash gofeed. [Items] turns each entry into
+// one [feedloom.Item]: a stable key, a canonical link, a clean title,
+// sanitized HTML, plain text for matching, authors, categories, enclosures
+// and clamped dates.
+//
+// # Caveats
+//
+// gofeed is a parser, not a sanitizer: it passes javascript: links through,
+// applies any xml:base (turning a relative link under xml:base="javascript:…"
+// into javascript:///x), and returns Atom xhtml titles with raw markup. Every
+// string that leaves this package has gone through [CanonicalURL],
+// [Sanitize], [PlainText] or [CleanText].
+//
+// Nothing here keeps state between calls; every function is safe for
+// concurrent use.
+package normalize

@@ -1,0 +1,292 @@
+package normalize
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"mime"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/mmcdole/gofeed"
+	"golang.org/x/net/html/charset"
+	"golang.org/x/text/encoding/unicode"
+)
+
+const (
+	// maxDepth is the deepest element nesting Parse accepts. Real feeds
+	// nest a dozen levels; gofeed v1.4.2 recurses once per level of
+	// namespaced elements and dies of a stack overflow (which recover
+	// cannot catch) somewhere past a million.
+	maxDepth = 512
+	// maxItems is the largest number of entries Parse accepts in one
+	// document.
+	maxItems = 5000
+)
+
+var (
+	// ErrNotFeed is returned when the document is not RSS, Atom or JSON
+	// Feed (an HTML page, an empty body). It wraps gofeed's error.
+	ErrNotFeed = errors.New("normalize: not a feed")
+	// ErrTooDeep is returned when XML elements are nested more than 512
+	// levels deep. gofeed never sees such a document.
+	ErrTooDeep = errors.New("normalize: XML nested too deeply")
+	// ErrTooManyItems is returned when a document holds more than 5,000
+	// entries.
+	ErrTooManyItems = errors.New("normalize: too many items")
+	// ErrCharset is returned when the XML declaration names a character
+	// encoding that is not supported.
+	ErrCharset = errors.New("normalize: unsupported charset")
+	// ErrParserPanic is returned when gofeed panics on the document (for
+	// example gofeed issue #355, a JSON Feed with "items":[null]).
+	ErrParserPanic = errors.New("normalize: parser panic")
+)
+
+// Parse turns a fetched document into a feed. contentType is the HTTP
+// Content-Type (may be empty).
+//
+// The character encoding is chosen in this order: a UTF-16 byte order mark;
+// the encoding named in the XML declaration; the charset parameter of
+// contentType; UTF-8. A non-UTF-8 charset from contentType is not applied
+// when the document is already valid UTF-8 with non-ASCII bytes: servers
+// that default every text response to ISO-8859-1 are common, and valid
+// multi-byte UTF-8 does not occur by chance in single-byte text. An unknown
+// charset in contentType is ignored; an unknown one in the XML declaration
+// gives ErrCharset. A document read as UTF-8 has its invalid byte sequences
+// replaced by U+FFFD, so one bad byte does not lose the feed.
+//
+// Before gofeed sees an XML document, a streaming scan rejects nesting
+// deeper than 512 levels (ErrTooDeep) and more than 5,000 entries
+// (ErrTooManyItems). A panic inside gofeed becomes ErrParserPanic.
+func Parse(body []byte, contentType string) (*gofeed.Feed, error) {
+	return parse(body, contentType, parseGofeed)
+}
+
+// parse is Parse with the gofeed call passed in, so that tests can observe
+// whether the document reached gofeed.
+func parse(body []byte, contentType string, gf func([]byte) (*gofeed.Feed, error)) (*gofeed.Feed, error) {
+	doc, err := decode(body, contentType)
+	if err != nil {
+		return nil, err
+	}
+	if !isJSON(doc) {
+		if err := prescan(doc); err != nil {
+			return nil, err
+		}
+	}
+	f, err := gf(doc)
+	switch {
+	case errors.Is(err, ErrParserPanic):
+		return nil, err
+	case errors.Is(err, gofeed.ErrFeedTypeNotDetected):
+		return nil, fmt.Errorf("%w: %w", ErrNotFeed, err)
+	case err != nil:
+		return nil, fmt.Errorf("normalize: parse: %w", err)
+	case f == nil:
+		return nil, fmt.Errorf("%w: no feed", ErrNotFeed)
+	case len(f.Items) > maxItems:
+		// A JSON Feed, or XML entries where the scan does not look.
+		return nil, fmt.Errorf("%w: %d entries, the limit is %d", ErrTooManyItems, len(f.Items), maxItems)
+	}
+	return f, nil
+}
+
+// parseGofeed runs gofeed's universal parser and turns a panic into
+// ErrParserPanic.
+func parseGofeed(doc []byte) (f *gofeed.Feed, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			f, err = nil, fmt.Errorf("%w: %v", ErrParserPanic, r)
+		}
+	}()
+	p := gofeed.NewParser()
+	// Items reads from the original feed what the universal one loses:
+	// whether content is declared plain text. The original shares its
+	// strings with the universal feed, so it costs only its structs.
+	p.KeepOriginalFeed = true
+	return p.Parse(bytes.NewReader(doc))
+}
+
+var (
+	bomUTF8    = []byte{0xEF, 0xBB, 0xBF}
+	bomUTF16BE = []byte{0xFE, 0xFF}
+	bomUTF16LE = []byte{0xFF, 0xFE}
+)
+
+// xmlDeclEncoding finds the encoding pseudo-attribute of an XML declaration
+// at the start of a document.
+var xmlDeclEncoding = regexp.MustCompile(`\A\s*<\?xml\s[^>]*?\bencoding\s*=\s*["']([^"']*)["']`)
+
+// decode returns the document as gofeed should read it: UTF-8 (repaired)
+// unless the XML declaration names another encoding, which gofeed decodes
+// itself (its XML decoder has a CharsetReader); C0 control characters other
+// than tab, newline and carriage return removed, as gofeed's own filter does
+// for XML, so that the scan and gofeed read the same bytes.
+func decode(body []byte, contentType string) ([]byte, error) {
+	b := body
+	switch {
+	case bytes.HasPrefix(b, bomUTF8):
+		b = b[len(bomUTF8):]
+	case bytes.HasPrefix(b, bomUTF16BE), bytes.HasPrefix(b, bomUTF16LE):
+		// encoding/xml reads no UTF-16: decode it here and say so in the
+		// declaration.
+		u, err := unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM).NewDecoder().Bytes(b)
+		if err != nil {
+			return nil, fmt.Errorf("%w: UTF-16: %w", ErrCharset, err)
+		}
+		return repairUTF8(setDeclEncodingUTF8(u)), nil
+	}
+
+	label, fromDecl := "", false
+	if m := xmlDeclEncoding.FindSubmatch(head(b, 1024)); m != nil {
+		label, fromDecl = string(m[1]), true
+	} else if contentType != "" {
+		if _, params, err := mime.ParseMediaType(contentType); err == nil {
+			label = params["charset"]
+		}
+	}
+	label = strings.TrimSpace(label)
+	if label == "" {
+		return repairUTF8(b), nil
+	}
+	enc, name := charset.Lookup(label)
+	switch {
+	case enc == nil && fromDecl:
+		return nil, fmt.Errorf("%w %q", ErrCharset, label)
+	case enc == nil, name == "utf-8":
+		return repairUTF8(b), nil
+	case fromDecl:
+		// gofeed's decoder honours the declaration.
+		return dropC0(b), nil
+	case utf8.Valid(b) && !isASCII(b):
+		// A server default charset on a UTF-8 document (see Parse).
+		return dropC0(b), nil
+	}
+	u, err := enc.NewDecoder().Bytes(b)
+	if err != nil {
+		return nil, fmt.Errorf("%w %q: %w", ErrCharset, label, err)
+	}
+	return repairUTF8(u), nil
+}
+
+// setDeclEncodingUTF8 rewrites the encoding named in the XML declaration of
+// an already-decoded document to UTF-8.
+func setDeclEncodingUTF8(b []byte) []byte {
+	m := xmlDeclEncoding.FindSubmatchIndex(head(b, 1024))
+	if m == nil {
+		return b
+	}
+	out := make([]byte, 0, len(b))
+	out = append(out, b[:m[2]]...)
+	out = append(out, "UTF-8"...)
+	return append(out, b[m[3]:]...)
+}
+
+// repairUTF8 replaces each run of invalid UTF-8 with U+FFFD, removes the
+// noncharacters U+FFFE and U+FFFF (not allowed in XML) and drops C0
+// controls.
+func repairUTF8(b []byte) []byte {
+	if !utf8.Valid(b) {
+		b = bytes.ToValidUTF8(b, []byte("\uFFFD"))
+	}
+	if bytes.Contains(b, []byte("\uFFFE")) || bytes.Contains(b, []byte("\uFFFF")) {
+		b = bytes.ReplaceAll(b, []byte("\uFFFE"), nil)
+		b = bytes.ReplaceAll(b, []byte("\uFFFF"), nil)
+	}
+	return dropC0(b)
+}
+
+// dropC0 removes the bytes below 0x20 other than tab, newline and carriage
+// return. They are illegal in XML and in JSON outside strings' escapes, mean
+// the same in UTF-8 and in every single-byte charset, and never occur inside
+// a multi-byte UTF-8 sequence. b is copied only when it has any.
+func dropC0(b []byte) []byte {
+	i := bytes.IndexFunc(b, func(r rune) bool { return r < 0x20 && r != '\t' && r != '\n' && r != '\r' })
+	if i < 0 {
+		return b
+	}
+	out := make([]byte, i, len(b))
+	copy(out, b[:i])
+	for _, c := range b[i:] {
+		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+func head(b []byte, n int) []byte {
+	if len(b) > n {
+		return b[:n]
+	}
+	return b
+}
+
+func isASCII(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// isJSON reports whether gofeed will read doc as JSON: its first
+// significant byte is "{".
+func isJSON(doc []byte) bool {
+	t := bytes.TrimLeft(doc, " \t\r\n")
+	return len(t) > 0 && t[0] == '{'
+}
+
+// prescan reads an XML document token by token, without building anything,
+// and returns ErrTooDeep or ErrTooManyItems before gofeed is given a
+// document it would choke on. It counts <item> and <entry> elements at the
+// depths where RSS, RDF and Atom put them. A document whose root is not
+// rss, RDF or feed is left to gofeed, which rejects it without reading
+// further; a syntax error ends the scan, because gofeed's decoder stops at
+// the same place.
+func prescan(doc []byte) error {
+	d := xml.NewDecoder(bytes.NewReader(doc))
+	d.Strict = false
+	d.CharsetReader = charset.NewReaderLabel
+	depth, items, root := 0, 0, false
+	for {
+		tok, err := d.RawToken()
+		if err != nil {
+			// io.EOF, or a syntax error gofeed will report.
+			return nil
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			depth++
+			if !root {
+				root = true
+				switch strings.ToLower(t.Name.Local) {
+				case "rss", "rdf", "feed":
+				default:
+					return nil
+				}
+			}
+			if depth > maxDepth {
+				return fmt.Errorf("%w: more than %d levels", ErrTooDeep, maxDepth)
+			}
+			if depth <= 3 && (t.Name.Local == "item" || t.Name.Local == "entry") {
+				items++
+				if items > maxItems {
+					return fmt.Errorf("%w: more than %d entries", ErrTooManyItems, maxItems)
+				}
+			}
+		case xml.EndElement:
+			// RawToken does not match end tags to start tags. Stray end
+			// tags can make the count lower than the depth gofeed sees,
+			// but by no more than the depth already counted (at most
+			// maxDepth), which keeps gofeed far from its limit.
+			if depth > 0 {
+				depth--
+			}
+		}
+	}
+}
