@@ -203,19 +203,25 @@ func repairUTF8(b []byte) []byte {
 // the same in UTF-8 and in every single-byte charset, and never occur inside
 // a multi-byte UTF-8 sequence. b is copied only when it has any.
 func dropC0(b []byte) []byte {
-	i := bytes.IndexFunc(b, func(r rune) bool { return r < 0x20 && r != '\t' && r != '\n' && r != '\r' })
-	if i < 0 {
+	i := 0
+	for i < len(b) && !isC0(b[i]) {
+		i++
+	}
+	if i == len(b) {
 		return b
 	}
 	out := make([]byte, i, len(b))
 	copy(out, b[:i])
 	for _, c := range b[i:] {
-		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
-			continue
+		if !isC0(c) {
+			out = append(out, c)
 		}
-		out = append(out, c)
 	}
 	return out
+}
+
+func isC0(c byte) bool {
+	return c < 0x20 && c != '\t' && c != '\n' && c != '\r'
 }
 
 func head(b []byte, n int) []byte {
