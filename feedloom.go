@@ -83,7 +83,7 @@ type Item struct {
 	Title      string      `json:"title"`
 	Summary    string      `json:"summary,omitempty"` // sanitized HTML
 	Content    string      `json:"content,omitempty"` // sanitized HTML
-	Text       string      `json:"text,omitempty"`    // plain text of title, summary and content, for matching
+	Text       string      `json:"text,omitempty"`    // plain text of summary and content, one line a paragraph, for matching
 	Authors    []string    `json:"authors,omitempty"`
 	Categories []string    `json:"categories,omitempty"`
 	Enclosures []Enclosure `json:"enclosures,omitempty"`
@@ -124,8 +124,8 @@ func ItemID(sourceURL, key string) string {
 // ID of the item that created the story.
 type Story struct {
 	ID string `json:"id"`
-	// Published orders the story in topic feeds: the published time of
-	// the item that created it. It never changes.
+	// Published orders the story in topic feeds: the earliest published
+	// time of its members, which is the shown member's.
 	Published time.Time `json:"published"`
 	// Updated is the last time any member changed.
 	Updated time.Time `json:"updated"`

@@ -20,7 +20,8 @@
 //	source_items source URL + 0x00 + item ID → nil
 //	urls         canonical URL → story ID
 //	stories      story ID → Story (JSON)
-//	topics       one sub-bucket per topic: story published (8 bytes) + story ID → nil
+//	topics       one sub-bucket per topic: story published (8 bytes) + story ID → nil,
+//	             where published is the story's earliest member's
 //	topic_meta   topic name → version (8 bytes, big-endian)
 //
 // # Caveats

@@ -281,3 +281,18 @@ func TestShownMemberIsEarliestPublished(t *testing.T) {
 		t.Errorf("shown member %s, want the earliest published %s", got, early.ID)
 	}
 }
+
+func TestStoryMovesToEarliestMember(t *testing.T) {
+	s := mustOpen(t)
+	other := item("http://x/feed", "guid:o", "http://x/o", t0.Add(30*time.Minute), "defense")
+	late := item("http://digest/feed", "guid:d1", "http://tass/en/1", t0.Add(time.Hour), "defense")
+	early := item("http://tass/feed", "guid:t1", "http://tass/en/1", t0, "defense")
+	save(t, s, other, late)
+	if got := entryIDs(t, s, "defense", 0); !reflect.DeepEqual(got, []string{late.ID, other.ID}) {
+		t.Fatalf("before: %v", got)
+	}
+	save(t, s, early)
+	if got := entryIDs(t, s, "defense", 0); !reflect.DeepEqual(got, []string{other.ID, late.ID}) {
+		t.Errorf("after an earlier member joined: %v, want the story (id %s kept) to sort by %s", got, late.ID, t0)
+	}
+}

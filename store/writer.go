@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/feedloom/feedloom"
 	bolt "go.etcd.io/bbolt"
@@ -107,7 +108,7 @@ func (w *Writer) joinStory(it *feedloom.Item) error {
 		return err
 	}
 	if !found {
-		s = feedloom.Story{ID: it.Story, Published: it.Published}
+		s = feedloom.Story{ID: it.Story}
 	}
 	if !slices.Contains(s.Items, it.ID) {
 		s.Items = append(s.Items, it.ID)
@@ -119,6 +120,8 @@ func (w *Writer) joinStory(it *feedloom.Item) error {
 		s.Updated = it.FirstSeen
 	}
 	var topics []string
+	oldPublished := s.Published
+	s.Published = time.Time{}
 	for _, id := range s.Items {
 		m := it
 		if id != it.ID {
@@ -130,6 +133,9 @@ func (w *Writer) joinStory(it *feedloom.Item) error {
 			}
 		}
 		topics = append(topics, m.Topics...)
+		if s.Published.IsZero() || m.Published.Before(s.Published) {
+			s.Published = m.Published
+		}
 	}
 	slices.Sort(topics)
 	topics = slices.Compact(topics)
@@ -138,14 +144,14 @@ func (w *Writer) joinStory(it *feedloom.Item) error {
 	if err := putJSON(stories, []byte(s.ID), s); err != nil {
 		return err
 	}
-	// Every topic the story was or is in changes: its entry's content did.
-	key := timeKey(s.Published, s.ID)
+	// The story sorts by its earliest member; when that changed, its
+	// index entries move. Every topic the story was or is in changes: its
+	// entry's content did.
+	oldKey, key := timeKey(oldPublished, s.ID), timeKey(s.Published, s.ID)
 	for _, t := range old {
-		if !slices.Contains(topics, t) {
-			if b := w.tx.Bucket(bucketTopics).Bucket([]byte(t)); b != nil {
-				if err := b.Delete(key); err != nil {
-					return err
-				}
+		if b := w.tx.Bucket(bucketTopics).Bucket([]byte(t)); b != nil {
+			if err := b.Delete(oldKey); err != nil {
+				return err
 			}
 		}
 		if err := w.bumpTopic(t); err != nil {
