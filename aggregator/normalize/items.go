@@ -308,10 +308,12 @@ func enclosures(encs []*gofeed.Enclosure, base *url.URL) []feedloom.Enclosure {
 }
 
 // dates returns the entry's published and updated times: published is the
-// entry's published date, else its updated date, else now (the time the
-// entry was first seen); updated is its updated date, else published, and
-// never before published. Dates before 1995 count as missing; dates after
-// now become now. All are UTC, truncated to the second. now must already be.
+// entry's published date, else its updated date; updated is its updated
+// date, else published, and never before published. Both are zero when the
+// entry has no usable date: only the caller knows when the entry was first
+// seen (on a later poll, an undated entry must keep its first date, or it
+// would look edited). Dates before 1995 count as missing; dates after now
+// become now. All are UTC, truncated to the second. now must already be.
 func dates(e *gofeed.Item, now time.Time) (published, updated time.Time) {
 	pub, okPub := validDate(e.PublishedParsed, now)
 	upd, okUpd := validDate(e.UpdatedParsed, now)
@@ -320,8 +322,6 @@ func dates(e *gofeed.Item, now time.Time) (published, updated time.Time) {
 		published = pub
 	case okUpd:
 		published = upd
-	default:
-		published = now
 	}
 	updated = published
 	if okUpd && upd.After(published) {

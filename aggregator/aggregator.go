@@ -1,0 +1,359 @@
+// Package aggregator takes feeds from a URL to stored items: it schedules
+// polls, fetches through the guarded client (package fetch), parses and
+// normalizes (package normalize), decides each entry's identity and story,
+// and stores a poll's items together with the source's new state in one
+// write transaction.
+package aggregator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/url"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/feedloom/feedloom"
+	"github.com/feedloom/feedloom/aggregator/fetch"
+	"github.com/feedloom/feedloom/aggregator/normalize"
+	"github.com/feedloom/feedloom/store"
+)
+
+// Options configure an Aggregator.
+type Options struct {
+	Fetch    fetch.Options
+	Interval time.Duration // time between two polls of a healthy source; default 30m
+	Workers  int           // polls at once; default 16
+	// Classify names the topics an item is filed under; nil files nothing.
+	Classify func(*feedloom.Item, feedloom.Source) []string
+	// Now is the clock; default time.Now.
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// MaxBackoff caps the delay after repeated failures.
+const MaxBackoff = 24 * time.Hour
+
+// An Aggregator polls a fixed set of sources into a store.
+type Aggregator struct {
+	st      *store.Store
+	client  *fetch.Client
+	sources []feedloom.Source
+	o       Options
+}
+
+// New returns an aggregator polling sources into st.
+func New(st *store.Store, sources []feedloom.Source, o Options) *Aggregator {
+	if o.Interval <= 0 {
+		o.Interval = 30 * time.Minute
+	}
+	if o.Workers <= 0 {
+		o.Workers = 16
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Aggregator{st: st, client: fetch.New(o.Fetch), sources: sources, o: o}
+}
+
+// Result is the outcome of one poll of one source.
+type Result struct {
+	Source      string
+	Status      int  // HTTP status, 0 when none was received
+	NotModified bool // the origin answered 304: nothing was parsed
+	New         int  // items stored for the first time
+	Updated     int  // stored items whose content changed
+	Unchanged   int
+	Err         error
+}
+
+// PollAll polls every source once, Workers at a time, and returns one
+// result per source in configuration order. A failing source does not stop
+// the others.
+func (a *Aggregator) PollAll(ctx context.Context) []Result {
+	return a.pollEach(ctx, a.sources)
+}
+
+func (a *Aggregator) pollEach(ctx context.Context, srcs []feedloom.Source) []Result {
+	results := make([]Result, len(srcs))
+	sem := make(chan struct{}, a.o.Workers)
+	var wg sync.WaitGroup
+	for i, src := range srcs {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			results[i] = Result{Source: src.URL, Err: ctx.Err()}
+			continue
+		}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			results[i] = a.Poll(ctx, src)
+		})
+	}
+	wg.Wait()
+	return results
+}
+
+// Run polls each source when it is due until ctx is done. It returns only
+// when every poll it started has finished.
+func (a *Aggregator) Run(ctx context.Context) error {
+	for {
+		due, next, err := a.due(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if len(due) > 0 {
+			a.pollEach(ctx, due)
+			continue
+		}
+		wait := time.Until(next)
+		if wait > time.Minute {
+			wait = time.Minute
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// due returns the sources whose next poll has come, and the earliest next
+// poll among the others.
+func (a *Aggregator) due(ctx context.Context) ([]feedloom.Source, time.Time, error) {
+	now := a.o.Now()
+	next := now.Add(a.o.Interval)
+	var due []feedloom.Source
+	for _, src := range a.sources {
+		st, err := a.st.SourceState(ctx, src.URL)
+		if err != nil {
+			return nil, next, err
+		}
+		if !st.NextPoll.After(now) {
+			due = append(due, src)
+		} else if st.NextPoll.Before(next) {
+			next = st.NextPoll
+		}
+	}
+	return due, next, nil
+}
+
+// Poll fetches, parses and stores one source.
+func (a *Aggregator) Poll(ctx context.Context, src feedloom.Source) Result {
+	log := a.o.Logger.With(slog.String("source", src.URL))
+	res := Result{Source: src.URL}
+	st, err := a.st.SourceState(ctx, src.URL)
+	if err != nil {
+		res.Err = err
+		return res
+	}
+	now := a.o.Now()
+	resp, err := a.client.Fetch(ctx, fetch.Request{
+		URL:          src.URL,
+		ETag:         st.ETag,
+		LastModified: st.LastModified,
+		AllowFile:    isFile(src.URL),
+	})
+	if resp != nil {
+		res.Status = resp.Status
+	}
+	switch {
+	case err != nil:
+		res.Err = err
+	case resp.NotModified:
+		res.NotModified = true
+		err = a.st.Update(ctx, func(w *store.Writer) error {
+			st.LastModified = firstNonEmpty(resp.LastModified, st.LastModified)
+			st.ETag = firstNonEmpty(resp.ETag, st.ETag)
+			return w.PutSourceState(a.succeeded(st, resp.Status, now))
+		})
+		res.Err = err
+	default:
+		res.Err = a.ingest(ctx, src, st, resp, now, &res)
+	}
+	if res.Err != nil {
+		a.failed(ctx, src, res, now)
+		log.Warn("poll failed", slog.Int("status", res.Status), slog.String("class", fetch.Classify(res.Err)), slog.Any("error", res.Err))
+		return res
+	}
+	log.Info("polled", slog.Int("status", res.Status), slog.Bool("not_modified", res.NotModified),
+		slog.Int("new", res.New), slog.Int("updated", res.Updated), slog.Int("unchanged", res.Unchanged))
+	return res
+}
+
+// ingest parses a fetched document and stores its items together with the
+// source's new state.
+func (a *Aggregator) ingest(ctx context.Context, src feedloom.Source, st feedloom.SourceState, resp *fetch.Response, now time.Time, res *Result) error {
+	feed, err := normalize.Parse(resp.Body, resp.ContentType)
+	if err != nil {
+		return err
+	}
+	items := normalize.Items(feed, src, resp.URL, now)
+	for i := range items {
+		if a.o.Classify != nil {
+			items[i].Topics = a.o.Classify(&items[i], src)
+		}
+	}
+	return a.st.Update(ctx, func(w *store.Writer) error {
+		res.New, res.Updated, res.Unchanged = 0, 0, 0
+		for i := range items {
+			switch changed, err := storeItem(w, &items[i], now); {
+			case err != nil:
+				return err
+			case changed == added:
+				res.New++
+			case changed == modified:
+				res.Updated++
+			default:
+				res.Unchanged++
+			}
+		}
+		st.Title = feed.Title
+		st.SiteURL = normalize.CanonicalURL(feed.Link, mustParse(resp.URL))
+		st.ETag = resp.ETag
+		st.LastModified = resp.LastModified
+		return w.PutSourceState(a.succeeded(st, resp.Status, now))
+	})
+}
+
+type change int
+
+const (
+	same change = iota
+	added
+	modified
+)
+
+// storeItem applies exact dedup to one item inside the poll's transaction.
+// The same entry again (same source and identity key, hence the same ID)
+// is updated in place when its content changed and left alone otherwise.
+// A new entry joins the story of an item with the same canonical URL from
+// any source, or starts a story of its own.
+func storeItem(w *store.Writer, it *feedloom.Item, now time.Time) (change, error) {
+	old, err := w.Item(it.ID)
+	if err != nil {
+		return same, err
+	}
+	if old == nil {
+		if it.Published.IsZero() {
+			it.Published = now
+		}
+		if it.Updated.IsZero() {
+			it.Updated = it.Published
+		}
+		it.FirstSeen = now
+		it.Story = w.StoryByURL(it.URL)
+		if it.Story == "" {
+			it.Story = it.ID
+		}
+		return added, w.SaveItem(it)
+	}
+	// An undated entry keeps the date it was first seen with.
+	if it.Published.IsZero() {
+		it.Published = old.Published
+	}
+	if it.Updated.IsZero() {
+		it.Updated = it.Published
+	}
+	it.FirstSeen, it.Story = old.FirstSeen, old.Story
+	if it.Hash() == old.Hash() && slices.Equal(it.Topics, old.Topics) && it.SourceName == old.SourceName {
+		return same, nil
+	}
+	return modified, w.SaveItem(it)
+}
+
+// succeeded records a successful poll in st.
+func (a *Aggregator) succeeded(st feedloom.SourceState, status int, now time.Time) feedloom.SourceState {
+	st.LastPoll, st.LastSuccess, st.LastStatus = now, now, status
+	st.LastError, st.ConsecutiveFails = "", 0
+	st.NextPoll = now.Add(jitter(a.o.Interval))
+	return st
+}
+
+// failed records a failed poll: the error, and a next poll backed off
+// exponentially (and no sooner than a Retry-After asks). What was stored
+// before stays stored.
+func (a *Aggregator) failed(ctx context.Context, src feedloom.Source, res Result, now time.Time) {
+	err := a.st.Update(context.WithoutCancel(ctx), func(w *store.Writer) error {
+		st, err := w.SourceState(src.URL)
+		if err != nil {
+			return err
+		}
+		st.LastPoll, st.LastStatus = now, res.Status
+		st.LastError = res.Err.Error()
+		st.ConsecutiveFails++
+		delay := backoff(a.o.Interval, st.ConsecutiveFails)
+		var se *fetch.StatusError
+		if errors.As(res.Err, &se) && se.RetryAfter > delay {
+			delay = se.RetryAfter
+		}
+		st.NextPoll = now.Add(delay)
+		return w.PutSourceState(st)
+	})
+	if err != nil {
+		a.o.Logger.Error("recording a failed poll", slog.String("source", src.URL), slog.Any("error", err))
+	}
+}
+
+// backoff is the delay before the next poll after fails consecutive
+// failures: the interval doubled per failure, capped at MaxBackoff, with
+// jitter.
+func backoff(interval time.Duration, fails int) time.Duration {
+	d := interval
+	for i := 1; i < fails && d < MaxBackoff; i++ {
+		d *= 2
+	}
+	return jitter(min(d, MaxBackoff))
+}
+
+// jitter spreads d by up to ±10% so sources polled together drift apart.
+func jitter(d time.Duration) time.Duration {
+	if d <= 0 {
+		return d
+	}
+	return d - d/10 + rand.N(d/5+1)
+}
+
+func isFile(u string) bool {
+	p, err := url.Parse(u)
+	return err == nil && p.Scheme == "file"
+}
+
+func mustParse(u string) *url.URL {
+	p, err := url.Parse(u)
+	if err != nil {
+		return &url.URL{}
+	}
+	return p
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, x := range s {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
+}
+
+// String summarizes a result for the terminal.
+func (r Result) String() string {
+	switch {
+	case r.Err != nil:
+		return fmt.Sprintf("%s: error: %v", r.Source, r.Err)
+	case r.NotModified:
+		return fmt.Sprintf("%s: not modified (%d)", r.Source, r.Status)
+	}
+	return fmt.Sprintf("%s: %d new, %d updated, %d unchanged", r.Source, r.New, r.Updated, r.Unchanged)
+}
