@@ -1,6 +1,7 @@
 package publisher
 
 import (
+	"github.com/feedloom/feedloom/internal/readertest"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -19,11 +20,7 @@ import (
 // with its id, and from the third reload it asks conditionally and gets
 // 304s.
 func TestNewsboat(t *testing.T) {
-	for _, tool := range []string{"newsboat", "sqlite3"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not installed", tool)
-		}
-	}
+	readertest.Require(t, "newsboat", "sqlite3")
 	s := newSite(t)
 	var mu sync.Mutex
 	statuses := map[string][]int{}

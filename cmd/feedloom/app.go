@@ -1,0 +1,173 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"github.com/feedloom/feedloom"
+	"github.com/feedloom/feedloom/aggregator"
+	"github.com/feedloom/feedloom/aggregator/fetch"
+	"github.com/feedloom/feedloom/config"
+	"github.com/feedloom/feedloom/publisher"
+	"github.com/feedloom/feedloom/publisher/rules"
+	"github.com/feedloom/feedloom/store"
+)
+
+const usage = `feedloom polls news feeds, merges what they carry into stories, and
+republishes curated topic feeds.
+
+Usage: feedloom COMMAND [-config FILE] [flags]
+
+Commands:
+  serve     poll on schedule and serve the topic feeds until SIGINT/SIGTERM
+  poll      poll every source once, then exit
+  check     validate the config file
+  sources   show every source and its polling state
+  items     list stored items, newest first (-topic NAME, -json, -limit N)
+  export    write every topic's feeds and pages as static files (-out DIR)
+  version   print the version
+
+-config defaults to ./feedloom.yaml; paths inside it are relative to it.
+`
+
+// exit codes
+const (
+	exitOK    = 0
+	exitError = 1 // the command failed
+	exitUsage = 2 // bad command line
+)
+
+// Main runs the feedloom command line with args (without the program
+// name) and returns the process exit code.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	cmd, args := args[0], args[1:]
+	commands := map[string]func(context.Context, *env, []string) error{
+		"serve":   cmdServe,
+		"poll":    cmdPoll,
+		"check":   cmdCheck,
+		"sources": cmdSources,
+		"items":   cmdItems,
+		"export":  cmdExport,
+		"version": cmdVersion,
+	}
+	run, ok := commands[cmd]
+	if cmd == "help" || cmd == "-h" || cmd == "--help" || cmd == "-help" {
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	}
+	if !ok {
+		fmt.Fprintf(stderr, "feedloom: unknown command %q\n\n%s", cmd, usage)
+		return exitUsage
+	}
+	e := &env{stdout: stdout, stderr: stderr, name: cmd}
+	err := run(ctx, e, args)
+	var ue usageError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "feedloom %s: %v\n", cmd, err)
+		return exitUsage
+	case errors.Is(err, errReported):
+		return exitError
+	default:
+		fmt.Fprintf(stderr, "feedloom %s: %v\n", cmd, err)
+		return exitError
+	}
+}
+
+// errReported means the command already told the user what went wrong.
+var errReported = errors.New("reported")
+
+type usageError struct{ error }
+
+// env carries what every command needs: its output streams and, once
+// loaded, the config.
+type env struct {
+	stdout, stderr io.Writer
+	name           string
+	configPath     string
+}
+
+// flags returns a flag set with the shared -config flag.
+func (e *env) flags() *flag.FlagSet {
+	fs := flag.NewFlagSet("feedloom "+e.name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.StringVar(&e.configPath, "config", "feedloom.yaml", "config `file`")
+	return fs
+}
+
+func (e *env) parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err}
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+	}
+	return nil
+}
+
+// loadConfig loads the config and prints every problem as file:line.
+func (e *env) loadConfig() (*config.Config, error) {
+	cfg, err := config.Load(e.configPath)
+	if err != nil {
+		fmt.Fprintln(e.stderr, err)
+		return nil, errReported
+	}
+	return cfg, nil
+}
+
+func (e *env) logger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+}
+
+func openStore(cfg *config.Config, readOnly bool) (*store.Store, error) {
+	return store.Open(cfg.Store, store.Options{ReadOnly: readOnly})
+}
+
+// newAggregator wires the aggregator from the config.
+func newAggregator(cfg *config.Config, st *store.Store, log *slog.Logger) (*aggregator.Aggregator, error) {
+	set, err := rules.Compile(cfg.Topics)
+	if err != nil {
+		return nil, err
+	}
+	return aggregator.New(st, cfg.Sources, aggregator.Options{
+		Fetch: fetch.Options{
+			Timeout:      cfg.Fetch.Timeout,
+			MaxBody:      cfg.Fetch.MaxBody,
+			UserAgent:    cfg.Fetch.UserAgent,
+			AllowPrivate: cfg.Fetch.AllowPrivateNetworks,
+		},
+		Interval: cfg.Poll.Interval,
+		Workers:  cfg.Poll.Workers,
+		Classify: set.Classify,
+		Logger:   log,
+	}), nil
+}
+
+func newPublisher(cfg *config.Config, st *store.Store) *publisher.Server {
+	return publisher.New(st, publisher.Options{BaseURL: cfg.BaseURL, Topics: cfg.Topics})
+}
+
+func cmdVersion(_ context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("feedloom version", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	if err := e.parse(fs, args); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "feedloom %s\n", feedloom.Version())
+	return nil
+}

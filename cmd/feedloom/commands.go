@@ -1,0 +1,299 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/feedloom/feedloom/config"
+	"github.com/feedloom/feedloom/store"
+)
+
+func cmdCheck(_ context.Context, e *env, args []string) error {
+	if err := e.parse(e.flags(), args); err != nil {
+		return err
+	}
+	cfg, err := e.loadConfig()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "%s: ok: %d sources, %d topics\n", cfg.File, len(cfg.Sources), len(cfg.Topics))
+	return nil
+}
+
+func cmdPoll(ctx context.Context, e *env, args []string) error {
+	if err := e.parse(e.flags(), args); err != nil {
+		return err
+	}
+	cfg, err := e.loadConfig()
+	if err != nil {
+		return err
+	}
+	st, err := openStore(cfg, false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	agg, err := newAggregator(cfg, st, e.logger())
+	if err != nil {
+		return err
+	}
+	failed := 0
+	for _, r := range agg.PollAll(ctx) {
+		fmt.Fprintln(e.stdout, r)
+		if r.Err != nil {
+			failed++
+		}
+	}
+	fmt.Fprintf(e.stdout, "%d sources polled, %d failed\n", len(cfg.Sources), failed)
+	return ctx.Err()
+}
+
+func cmdSources(ctx context.Context, e *env, args []string) error {
+	fs := e.flags()
+	asJSON := fs.Bool("json", false, "one JSON object a line")
+	if err := e.parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := e.loadConfig()
+	if err != nil {
+		return err
+	}
+	st, err := openStore(cfg, false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+	if !*asJSON {
+		fmt.Fprintln(tw, "NAME\tURL\tSTATE\tLAST SUCCESS\tSTATUS\tERRORS\tNEXT POLL\tITEMS")
+	}
+	enc := json.NewEncoder(e.stdout)
+	for _, src := range cfg.Sources {
+		s, err := st.SourceState(ctx, src.URL)
+		if err != nil {
+			return err
+		}
+		state := "ok"
+		switch {
+		case s.LastPoll.IsZero():
+			state = "new"
+		case s.ConsecutiveFails > 0:
+			state = "failing"
+		}
+		name := src.Name
+		if name == "" {
+			name = s.Title
+		}
+		if *asJSON {
+			if err := enc.Encode(struct {
+				Name  string `json:"name"`
+				State string `json:"state"`
+				any
+			}{name, state, s}); err != nil {
+				return err
+			}
+			continue
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%d\n", name, src.URL, state, when(s.LastSuccess),
+			status(s.LastStatus), s.ConsecutiveFails, when(s.NextPoll), s.Items)
+		if s.LastError != "" {
+			fmt.Fprintf(tw, "\t  error: %s\t\t\t\t\t\t\n", s.LastError)
+		}
+	}
+	return tw.Flush()
+}
+
+func when(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.Local().Format("2006-01-02 15:04:05")
+}
+
+func status(code int) string {
+	if code == 0 {
+		return "-"
+	}
+	return fmt.Sprint(code)
+}
+
+func cmdItems(ctx context.Context, e *env, args []string) error {
+	fs := e.flags()
+	topic := fs.String("topic", "", "only items filed under topic `NAME`")
+	asJSON := fs.Bool("json", false, "one JSON object a line")
+	limit := fs.Int("limit", 0, "at most `N` items (0: all)")
+	if err := e.parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := e.loadConfig()
+	if err != nil {
+		return err
+	}
+	if *topic != "" {
+		if _, ok := cfg.Topic(*topic); !ok {
+			return usageError{fmt.Errorf("no topic %q in %s", *topic, cfg.File)}
+		}
+	}
+	st, err := openStore(cfg, false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	items, err := st.Items(ctx, store.ItemQuery{Topic: *topic, Limit: *limit})
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetEscapeHTML(false)
+		for _, it := range items {
+			if it.Topics == nil {
+				it.Topics = []string{}
+			}
+			if err := enc.Encode(struct {
+				ID         string   `json:"id"`
+				Story      string   `json:"story"`
+				Source     string   `json:"source"`
+				SourceName string   `json:"source_name"`
+				GUID       string   `json:"guid"`
+				URL        string   `json:"url"`
+				Title      string   `json:"title"`
+				Published  string   `json:"published"`
+				Updated    string   `json:"updated"`
+				Authors    []string `json:"authors,omitempty"`
+				Topics     []string `json:"topics"`
+			}{it.ID, it.Story, it.Source, it.SourceName, it.GUID, it.URL, it.Title,
+				it.Published.UTC().Format(time.RFC3339), it.Updated.UTC().Format(time.RFC3339),
+				it.Authors, it.Topics}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "PUBLISHED\tSOURCE\tTITLE\tTOPICS")
+	for _, it := range items {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", it.Published.Local().Format("2006-01-02 15:04"),
+			clip(it.SourceName, 24), clip(it.Title, 72), strings.Join(it.Topics, ","))
+	}
+	return tw.Flush()
+}
+
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+func cmdExport(ctx context.Context, e *env, args []string) error {
+	fs := e.flags()
+	out := fs.String("out", "", "write the site into `DIR` (required)")
+	if err := e.parse(fs, args); err != nil {
+		return err
+	}
+	if *out == "" {
+		return usageError{errors.New("-out DIR is required")}
+	}
+	cfg, err := e.loadConfig()
+	if err != nil {
+		return err
+	}
+	st, err := openStore(cfg, false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := newPublisher(cfg, st).Export(ctx, *out); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "exported %d topics to %s\n", len(cfg.Topics), *out)
+	return nil
+}
+
+func cmdServe(ctx context.Context, e *env, args []string) error {
+	if err := e.parse(e.flags(), args); err != nil {
+		return err
+	}
+	cfg, err := e.loadConfig()
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+	}
+	return serve(ctx, e, cfg, ln)
+}
+
+// shutdownTimeout bounds how long serve waits for requests in flight.
+const shutdownTimeout = 10 * time.Second
+
+// serve polls and serves on ln until ctx is done, then stops the HTTP
+// server, waits for polls in flight (their contexts are cancelled) and
+// closes the store.
+func serve(ctx context.Context, e *env, cfg *config.Config, ln net.Listener) error {
+	defer ln.Close()
+	log := e.logger()
+	st, err := openStore(cfg, false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	agg, err := newAggregator(cfg, st, log)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           newPublisher(cfg, st).Handler(),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	var pollErr error
+	wg.Go(func() {
+		if err := agg.Run(ctx); err != nil {
+			pollErr = err
+			cancel()
+		}
+	})
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	fmt.Fprintf(e.stdout, "feedloom: serving %d topics from %d sources at %s (listening on %s)\n",
+		len(cfg.Topics), len(cfg.Sources), cfg.BaseURL, ln.Addr())
+	var err2 error
+	select {
+	case <-ctx.Done():
+		sctx, scancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+		if err := srv.Shutdown(sctx); err != nil {
+			log.Warn("http shutdown", "error", err)
+		}
+		scancel()
+		err2 = <-serveErr
+	case err2 = <-serveErr:
+		cancel()
+	}
+	wg.Wait()
+	if err2 != nil && !errors.Is(err2, http.ErrServerClosed) {
+		return err2
+	}
+	if pollErr != nil {
+		return pollErr
+	}
+	fmt.Fprintln(e.stdout, "feedloom: stopped")
+	return nil
+}
