@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -15,22 +14,8 @@ import (
 	"github.com/feedloom/feedloom/aggregator"
 	"github.com/feedloom/feedloom/aggregator/fetch"
 	"github.com/feedloom/feedloom/store"
+	"github.com/feedloom/feedloom/store/storetest"
 )
-
-func openStore(t *testing.T) *store.Store {
-	t.Helper()
-	st, err := store.Open(filepath.Join(t.TempDir(), "feedloom.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := st.Check(context.Background()); err != nil {
-			t.Error(err)
-		}
-		st.Close()
-	})
-	return st
-}
 
 // scripted serves the responses in order, repeating the last.
 type scripted struct {
@@ -85,7 +70,7 @@ func newAggregator(st *store.Store, srcs []feedloom.Source, c *clock) *aggregato
 func TestUndatedItemKeepsFirstSeenDate(t *testing.T) {
 	origin := httptest.NewServer(&scripted{steps: []func(http.ResponseWriter){body(undated)}})
 	defer origin.Close()
-	st := openStore(t)
+	st := storetest.Open(t)
 	c := &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
 	src := feedloom.Source{URL: origin.URL}
 	agg := newAggregator(st, []feedloom.Source{src}, c)
@@ -113,7 +98,7 @@ func TestFailureKeepsItemsAndBacksOff(t *testing.T) {
 		body(undated),
 	}})
 	defer origin.Close()
-	st := openStore(t)
+	st := storetest.Open(t)
 	c := &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
 	src := feedloom.Source{URL: origin.URL}
 	agg := newAggregator(st, []feedloom.Source{src}, c)
@@ -154,7 +139,7 @@ func TestBrokenFeedStoresNothing(t *testing.T) {
 		body(`<html><body>Login</body></html>`),
 	}})
 	defer origin.Close()
-	st := openStore(t)
+	st := storetest.Open(t)
 	c := &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
 	src := feedloom.Source{URL: origin.URL}
 	agg := newAggregator(st, []feedloom.Source{src}, c)
@@ -174,7 +159,7 @@ func TestBrokenFeedStoresNothing(t *testing.T) {
 func TestPollAllIsolatesFailures(t *testing.T) {
 	good := httptest.NewServer(&scripted{steps: []func(http.ResponseWriter){body(undated)}})
 	defer good.Close()
-	st := openStore(t)
+	st := storetest.Open(t)
 	c := &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
 	srcs := []feedloom.Source{{URL: "http://127.0.0.1:1/nothing-listens"}, {URL: good.URL}, {URL: "http://10.0.0.1/blocked"}}
 	res := newAggregator(st, srcs, c).PollAll(context.Background())
@@ -189,7 +174,7 @@ func TestPollAllIsolatesFailures(t *testing.T) {
 func TestRunStopsOnCancel(t *testing.T) {
 	origin := httptest.NewServer(&scripted{steps: []func(http.ResponseWriter){body(undated)}})
 	defer origin.Close()
-	st := openStore(t)
+	st := storetest.Open(t)
 	polled := make(chan struct{}, 1)
 	src := feedloom.Source{URL: origin.URL}
 	agg := aggregator.New(st, []feedloom.Source{src}, aggregator.Options{

@@ -7,13 +7,15 @@ import (
 	"net/http/httptest"
 	"testing"
 	"time"
+
+	"github.com/feedloom/feedloom/store/storetest"
 )
 
 // BenchmarkServe measures the hot path of a feed request against a real
 // store: a version read and cached bytes. "baseline" serves the same bytes
 // with http.ServeContent and nothing else, to compare against.
 func BenchmarkServe(b *testing.B) {
-	st := openStore(b)
+	st := storetest.Open(b)
 	for i := range 50 {
 		save(b, st, storeItem("https://a.example", fmt.Sprint(i), t0.Add(time.Duration(i)*time.Minute), "world"))
 	}

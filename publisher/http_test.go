@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -18,24 +17,8 @@ import (
 
 	"github.com/feedloom/feedloom"
 	"github.com/feedloom/feedloom/store"
+	"github.com/feedloom/feedloom/store/storetest"
 )
-
-// openStore opens a real store in a temporary directory and checks its
-// invariants when the test ends.
-func openStore(t testing.TB) *store.Store {
-	t.Helper()
-	st, err := store.Open(filepath.Join(t.TempDir(), "feedloom.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := st.Check(context.Background()); err != nil {
-			t.Error(err)
-		}
-		st.Close()
-	})
-	return st
-}
 
 // storeItem is an item of source src filed under topics.
 func storeItem(src, key string, published time.Time, topics ...string) feedloom.Item {
@@ -87,7 +70,7 @@ type site struct {
 
 func newSite(t *testing.T) *site {
 	t.Helper()
-	st := openStore(t)
+	st := storetest.Open(t)
 	save(t, st,
 		storeItem("https://a.example", "1", t0, "world"),
 		storeItem("https://b.example", "2", t0.Add(time.Hour), "world", "tech"),

@@ -1,7 +1,6 @@
 package publisher
 
 import (
-	"github.com/feedloom/feedloom/internal/readertest"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -13,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/feedloom/feedloom"
+	"github.com/feedloom/feedloom/internal/readertest"
 )
 
 // TestNewsboat subscribes newsboat, a real terminal reader (CLIENTS.md), to

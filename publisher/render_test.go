@@ -7,7 +7,6 @@ import (
 	"encoding/xml"
 	"errors"
 	"flag"
-	"github.com/feedloom/feedloom/internal/readertest"
 	"io"
 	"os"
 	"path/filepath"
@@ -16,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/feedloom/feedloom"
+	"github.com/feedloom/feedloom/internal/readertest"
 	"github.com/mmcdole/gofeed"
 )
 

@@ -46,8 +46,6 @@ type Options struct {
 	// LockTimeout is how long Open waits for another process to release
 	// the file. Zero means one second.
 	LockTimeout time.Duration
-	// ReadOnly opens the file for reading only (other readers may share it).
-	ReadOnly bool
 }
 
 // Store is an open feedloom store.
@@ -61,10 +59,10 @@ func Open(path string, o Options) (*Store, error) {
 	if o.LockTimeout <= 0 {
 		o.LockTimeout = time.Second
 	}
-	if fi, err := os.Stat(path); err == nil && fi.Size() == 0 && !o.ReadOnly {
+	if fi, err := os.Stat(path); err == nil && fi.Size() == 0 {
 		return nil, fmt.Errorf("store: %s: %w (empty file)", path, ErrForeign)
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: o.LockTimeout, ReadOnly: o.ReadOnly})
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: o.LockTimeout})
 	switch {
 	case errors.Is(err, bolterrors.ErrTimeout):
 		return nil, fmt.Errorf("store: %s: %w (lock not released after %s)", path, ErrLocked, o.LockTimeout)
@@ -74,7 +72,7 @@ func Open(path string, o Options) (*Store, error) {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	s := &Store{db: db, path: path}
-	if err := s.init(o.ReadOnly); err != nil {
+	if err := s.init(); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -83,7 +81,7 @@ func Open(path string, o Options) (*Store, error) {
 
 // init creates the buckets of a new store and checks the schema of an
 // existing one.
-func (s *Store) init(readOnly bool) error {
+func (s *Store) init() error {
 	check := func(tx *bolt.Tx) (fresh bool, err error) {
 		meta := tx.Bucket(bucketMeta)
 		if meta == nil {
@@ -98,15 +96,6 @@ func (s *Store) init(readOnly bool) error {
 			return false, fmt.Errorf("store: %s: %w (schema %q, this feedloom reads %q)", s.path, ErrForeign, v, schemaVersion)
 		}
 		return false, nil
-	}
-	if readOnly {
-		return s.db.View(func(tx *bolt.Tx) error {
-			fresh, err := check(tx)
-			if err == nil && fresh {
-				return fmt.Errorf("store: %s: %w (empty)", s.path, ErrForeign)
-			}
-			return err
-		})
 	}
 	return s.db.Update(func(tx *bolt.Tx) error {
 		fresh, err := check(tx)

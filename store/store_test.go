@@ -12,24 +12,8 @@ import (
 
 	"github.com/feedloom/feedloom"
 	"github.com/feedloom/feedloom/store"
+	"github.com/feedloom/feedloom/store/storetest"
 )
-
-// mustOpen opens a store in a temporary directory and checks its
-// invariants when the test ends.
-func mustOpen(tb testing.TB) *store.Store {
-	tb.Helper()
-	s, err := store.Open(filepath.Join(tb.TempDir(), "feedloom.db"), store.Options{})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() {
-		if err := s.Check(context.Background()); err != nil {
-			tb.Error(err)
-		}
-		s.Close()
-	})
-	return s
-}
 
 var t0 = time.Date(2019, 5, 11, 14, 8, 0, 0, time.UTC)
 
@@ -81,7 +65,7 @@ func entryIDs(tb testing.TB, s *store.Store, topic string, limit int) []string {
 }
 
 func TestTopicEntriesNewestFirst(t *testing.T) {
-	s := mustOpen(t)
+	s := storetest.Open(t)
 	a := item("http://a/feed", "guid:1", "http://a/1", t0, "news")
 	b := item("http://a/feed", "guid:2", "http://a/2", t0.Add(time.Hour), "news")
 	c := item("http://a/feed", "guid:3", "http://a/3", t0.Add(2*time.Hour), "other")
@@ -98,7 +82,7 @@ func TestTopicEntriesNewestFirst(t *testing.T) {
 }
 
 func TestSameURLTwoSourcesIsOneStory(t *testing.T) {
-	s := mustOpen(t)
+	s := storetest.Open(t)
 	a := item("http://tass/feed", "guid:77346", "http://tass/en/77346", t0, "defense")
 	b := item("http://defapress/feed", "guid:x1", "http://tass/en/77346", t0.Add(time.Minute), "defense")
 	save(t, s, a)
@@ -119,7 +103,7 @@ func TestSameURLTwoSourcesIsOneStory(t *testing.T) {
 }
 
 func TestUpdateKeepsStoryAndBumpsVersion(t *testing.T) {
-	s := mustOpen(t)
+	s := storetest.Open(t)
 	ctx := context.Background()
 	a := item("http://a/feed", "guid:1", "http://a/1", t0, "news")
 	save(t, s, a)
@@ -146,7 +130,7 @@ func TestUpdateKeepsStoryAndBumpsVersion(t *testing.T) {
 }
 
 func TestItemLeavingTopic(t *testing.T) {
-	s := mustOpen(t)
+	s := storetest.Open(t)
 	a := item("http://a/feed", "guid:1", "http://a/1", t0, "news", "sport")
 	save(t, s, a)
 	a.Topics = []string{"sport"}
@@ -160,7 +144,7 @@ func TestItemLeavingTopic(t *testing.T) {
 }
 
 func TestItemsQuery(t *testing.T) {
-	s := mustOpen(t)
+	s := storetest.Open(t)
 	save(t, s,
 		item("http://a/feed", "guid:1", "http://a/1", t0, "news"),
 		item("http://b/feed", "guid:2", "http://b/2", t0.Add(time.Hour)),
@@ -196,7 +180,7 @@ func TestItemsQuery(t *testing.T) {
 }
 
 func TestRollbackOnError(t *testing.T) {
-	s := mustOpen(t)
+	s := storetest.Open(t)
 	ctx := context.Background()
 	boom := errors.New("boom")
 	err := s.Update(ctx, func(w *store.Writer) error {
@@ -265,7 +249,7 @@ func TestForeignFiles(t *testing.T) {
 }
 
 func TestShownMemberIsEarliestPublished(t *testing.T) {
-	s := mustOpen(t)
+	s := storetest.Open(t)
 	late := item("http://digest/feed", "guid:d1", "http://tass/en/1", t0.Add(time.Hour), "defense")
 	early := item("http://tass/feed", "guid:t1", "http://tass/en/1", t0, "defense")
 	save(t, s, late)
@@ -283,7 +267,7 @@ func TestShownMemberIsEarliestPublished(t *testing.T) {
 }
 
 func TestStoryMovesToEarliestMember(t *testing.T) {
-	s := mustOpen(t)
+	s := storetest.Open(t)
 	other := item("http://x/feed", "guid:o", "http://x/o", t0.Add(30*time.Minute), "defense")
 	late := item("http://digest/feed", "guid:d1", "http://tass/en/1", t0.Add(time.Hour), "defense")
 	early := item("http://tass/feed", "guid:t1", "http://tass/en/1", t0, "defense")

@@ -134,8 +134,20 @@ func (e *env) logger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 }
 
-func openStore(cfg *config.Config, readOnly bool) (*store.Store, error) {
-	return store.Open(cfg.Store, store.Options{ReadOnly: readOnly})
+// open parses the command line, loads the config and opens the store.
+func (e *env) open(fs *flag.FlagSet, args []string) (*config.Config, *store.Store, error) {
+	if err := e.parse(fs, args); err != nil {
+		return nil, nil, err
+	}
+	cfg, err := e.loadConfig()
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := store.Open(cfg.Store, store.Options{})
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, st, nil
 }
 
 // newAggregator wires the aggregator from the config.

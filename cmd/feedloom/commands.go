@@ -29,14 +29,7 @@ func cmdCheck(_ context.Context, e *env, args []string) error {
 }
 
 func cmdPoll(ctx context.Context, e *env, args []string) error {
-	if err := e.parse(e.flags(), args); err != nil {
-		return err
-	}
-	cfg, err := e.loadConfig()
-	if err != nil {
-		return err
-	}
-	st, err := openStore(cfg, false)
+	cfg, st, err := e.open(e.flags(), args)
 	if err != nil {
 		return err
 	}
@@ -59,14 +52,7 @@ func cmdPoll(ctx context.Context, e *env, args []string) error {
 func cmdSources(ctx context.Context, e *env, args []string) error {
 	fs := e.flags()
 	asJSON := fs.Bool("json", false, "one JSON object a line")
-	if err := e.parse(fs, args); err != nil {
-		return err
-	}
-	cfg, err := e.loadConfig()
-	if err != nil {
-		return err
-	}
-	st, err := openStore(cfg, false)
+	cfg, st, err := e.open(fs, args)
 	if err != nil {
 		return err
 	}
@@ -130,23 +116,16 @@ func cmdItems(ctx context.Context, e *env, args []string) error {
 	topic := fs.String("topic", "", "only items filed under topic `NAME`")
 	asJSON := fs.Bool("json", false, "one JSON object a line")
 	limit := fs.Int("limit", 0, "at most `N` items (0: all)")
-	if err := e.parse(fs, args); err != nil {
-		return err
-	}
-	cfg, err := e.loadConfig()
+	cfg, st, err := e.open(fs, args)
 	if err != nil {
 		return err
 	}
+	defer st.Close()
 	if *topic != "" {
 		if _, ok := cfg.Topic(*topic); !ok {
 			return usageError{fmt.Errorf("no topic %q in %s", *topic, cfg.File)}
 		}
 	}
-	st, err := openStore(cfg, false)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
 	items, err := st.Items(ctx, store.ItemQuery{Topic: *topic, Limit: *limit})
 	if err != nil {
 		return err
@@ -198,21 +177,14 @@ func clip(s string, n int) string {
 func cmdExport(ctx context.Context, e *env, args []string) error {
 	fs := e.flags()
 	out := fs.String("out", "", "write the site into `DIR` (required)")
-	if err := e.parse(fs, args); err != nil {
-		return err
-	}
-	if *out == "" {
-		return usageError{errors.New("-out DIR is required")}
-	}
-	cfg, err := e.loadConfig()
-	if err != nil {
-		return err
-	}
-	st, err := openStore(cfg, false)
+	cfg, st, err := e.open(fs, args)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	if *out == "" {
+		return usageError{errors.New("-out DIR is required")}
+	}
 	if err := newPublisher(cfg, st).Export(ctx, *out); err != nil {
 		return err
 	}
@@ -244,7 +216,7 @@ const shutdownTimeout = 10 * time.Second
 func serve(ctx context.Context, e *env, cfg *config.Config, ln net.Listener) error {
 	defer ln.Close()
 	log := e.logger()
-	st, err := openStore(cfg, false)
+	st, err := store.Open(cfg.Store, store.Options{})
 	if err != nil {
 		return err
 	}

@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/feedloom/feedloom/internal/readertest"
 	"io"
 	"net"
 	"net/http"
@@ -19,6 +18,7 @@ import (
 	"testing"
 
 	"github.com/feedloom/feedloom"
+	"github.com/feedloom/feedloom/internal/readertest"
 	"github.com/mmcdole/gofeed"
 )
 
