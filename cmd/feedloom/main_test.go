@@ -222,24 +222,18 @@ topics:
 
 	// Serve, and read every topic feed back.
 	ctx, cancel := context.WithCancel(context.Background())
-	var stdout, stderr bytes.Buffer
-	done := make(chan int, 1)
-	go func() {
-		e := &env{stdout: &stdout, stderr: &stderr, name: "serve", configPath: cfg}
-		c, err := e.loadConfig()
-		if err != nil {
-			done <- 1
-			return
-		}
-		if err := serve(ctx, e, c, ln); err != nil {
-			t.Errorf("serve: %v", err)
-		}
-		done <- 0
-	}()
-	t.Cleanup(func() {
+	e := &env{stdout: io.Discard, stderr: io.Discard, name: "serve", configPath: cfg}
+	c, err := e.loadConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, e, c, ln) }()
+	stopServe := sync.OnceValue(func() error {
 		cancel()
-		<-done
+		return <-done
 	})
+	t.Cleanup(func() { stopServe() })
 
 	wantTopic := map[string][]string{
 		// newest first: S-500 (12 May), then the missile defense story
@@ -316,11 +310,9 @@ topics:
 		t.Errorf("sources while serve runs: exit %d, stderr %q; want a clear lock error", code, errOut)
 	}
 
-	cancel()
-	if c := <-done; c != 0 {
-		t.Fatalf("serve did not start: %s", stderr.String())
+	if err := stopServe(); err != nil {
+		t.Fatalf("serve: %v", err)
 	}
-	done <- 0
 	// Shut down cleanly: the store is released.
 	if code, out, errOut := run(t, "sources", "-config", cfg); code != 0 || !strings.Contains(out, "TASS") {
 		t.Errorf("sources after shutdown: exit %d\n%s%s", code, out, errOut)
