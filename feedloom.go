@@ -28,6 +28,9 @@ type Source struct {
 	Name string
 	// Tags let topics select sources as a group ("tag:defense").
 	Tags []string
+	// Primary marks an outlet whose item is shown when it carries a
+	// story, whatever the dates.
+	Primary bool
 }
 
 // HasTag reports whether the source carries tag t.

@@ -31,8 +31,12 @@ type Config struct {
 	Store   string // absolute path of the bbolt file; default "feedloom.db" next to the config
 	Fetch   Fetch
 	Poll    Poll
-	Sources []feedloom.Source // in file order, OPML entries expanded in place
-	Topics  []feedloom.Topic  // in file order
+	Cluster Cluster
+	// Retention bounds what is kept. Items removed by it leave a
+	// tombstone, so they never come back as new.
+	Retention Retention
+	Sources   []feedloom.Source // in file order, OPML entries expanded in place
+	Topics    []feedloom.Topic  // in file order
 
 	sources map[string]int // URL -> index in Sources
 	topics  map[string]int // name -> index in Topics
@@ -52,6 +56,19 @@ type Poll struct {
 	Workers  int           // concurrent fetches; default 16
 }
 
+// Cluster holds the settings for recognizing one story across outlets.
+type Cluster struct {
+	Enabled bool          // near-duplicate clustering; default true (exact URL matches always merge)
+	Window  time.Duration // how far apart in time two items of one story can be; default 72h
+}
+
+// Retention holds the limits on what is kept.
+type Retention struct {
+	MaxAge        time.Duration // items first seen longer ago are removed; default 180d
+	MaxPerSource  int           // at most this many items a source (oldest removed first); 0, the default, means no limit
+	CheckInterval time.Duration // how often serve applies retention; default 1h
+}
+
 // The defaults that do not depend on another setting.
 const (
 	defaultListen   = "127.0.0.1:8080"
@@ -61,6 +78,9 @@ const (
 	defaultInterval = 30 * time.Minute
 	defaultWorkers  = 16
 	defaultLimit    = 50
+	defaultWindow   = 72 * time.Hour
+	defaultMaxAge   = 180 * 24 * time.Hour
+	defaultPrune    = time.Hour
 )
 
 // Load reads and parses the config file at path. A file that cannot be
@@ -82,12 +102,14 @@ func Parse(file string, data []byte) (*Config, error) {
 		return nil, fmt.Errorf("config: %w", err)
 	}
 	c := &Config{
-		File:   file,
-		Dir:    dir,
-		Listen: defaultListen,
-		Store:  defaultStore,
-		Fetch:  Fetch{Timeout: defaultTimeout, MaxBody: defaultMaxBody},
-		Poll:   Poll{Interval: defaultInterval, Workers: defaultWorkers},
+		File:      file,
+		Dir:       dir,
+		Listen:    defaultListen,
+		Store:     defaultStore,
+		Fetch:     Fetch{Timeout: defaultTimeout, MaxBody: defaultMaxBody},
+		Poll:      Poll{Interval: defaultInterval, Workers: defaultWorkers},
+		Cluster:   Cluster{Enabled: true, Window: defaultWindow},
+		Retention: Retention{MaxAge: defaultMaxAge, CheckInterval: defaultPrune},
 	}
 	d := &decoder{file: file}
 	if root, ok := d.document(data); ok {

@@ -47,6 +47,8 @@ func TestDefaults(t *testing.T) {
 		"Fetch.AllowPrivateNetworks": {c.Fetch.AllowPrivateNetworks, false},
 		"Poll.Interval":              {c.Poll.Interval, 30 * time.Minute},
 		"Poll.Workers":               {c.Poll.Workers, 16},
+		"Cluster":                    {c.Cluster, Cluster{Enabled: true, Window: 72 * time.Hour}},
+		"Retention":                  {c.Retention, Retention{MaxAge: 180 * 24 * time.Hour, CheckInterval: time.Hour}},
 		"Sources":                    {c.Sources, []feedloom.Source{{URL: "https://example.org/feed.xml"}}},
 		"Topics":                     {c.Topics, []feedloom.Topic(nil)},
 	}
@@ -115,14 +117,16 @@ func TestLoadEveryKey(t *testing.T) {
 			UserAgent:            "feedloom-test/1.0",
 			AllowPrivateNetworks: true,
 		},
-		Poll: Poll{Interval: 36 * time.Hour, Workers: 4},
+		Poll:      Poll{Interval: 36 * time.Hour, Workers: 4},
+		Cluster:   Cluster{Enabled: false, Window: 48 * time.Hour},
+		Retention: Retention{MaxAge: 30 * 24 * time.Hour, MaxPerSource: 500, CheckInterval: 6 * time.Hour},
 		Sources: []feedloom.Source{
 			{URL: "https://example.org/feed.xml", Name: "Example", Tags: []string{"defense", "english"}},
 			{URL: "file://" + filepath.ToSlash(filepath.Join(dir, "feeds", "local.xml"))},
 			{URL: "https://wire.example/rss", Name: "Wire Service", Tags: []string{"imported"}},
 			{URL: "https://defapress.example/rss", Name: "Defapress", Tags: []string{"imported"}},
 			{URL: "file://" + filepath.ToSlash(filepath.Join(dir, "archive", "old.xml")), Name: "Local archive", Tags: []string{"imported"}},
-			{URL: "http://tass.example/rss/v2.xml", Name: "TASS"},
+			{URL: "http://tass.example/rss/v2.xml", Name: "TASS", Primary: true},
 		},
 		Topics: []feedloom.Topic{
 			{

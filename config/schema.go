@@ -59,6 +59,15 @@ func (b *builder) fields() []field {
 			field{key: "interval", decode: duration(&c.Poll.Interval)},
 			field{key: "workers", decode: integer(&c.Poll.Workers, 1, 1024)},
 		)},
+		{key: "cluster", decode: section(
+			field{key: "enabled", decode: boolean(&c.Cluster.Enabled)},
+			field{key: "window", decode: duration(&c.Cluster.Window)},
+		)},
+		{key: "retention", decode: section(
+			field{key: "max_age", decode: duration(&c.Retention.MaxAge)},
+			field{key: "max_items_per_source", decode: integer(&c.Retention.MaxPerSource, 0, 100_000_000)},
+			field{key: "check_interval", decode: duration(&c.Retention.CheckInterval)},
+		)},
 		{key: "sources", decode: b.sources, required: true},
 		{key: "topics", decode: b.topics},
 	}
@@ -82,19 +91,21 @@ func (b *builder) sources(d *decoder, n *yaml.Node, path string) {
 		var entry struct {
 			URL, OPML, Name string
 			Tags            []string
+			Primary         bool
 		}
 		present := d.mapping(e, path, []field{
 			{key: "url", decode: text(&entry.URL)},
 			{key: "opml", decode: text(&entry.OPML)},
 			{key: "name", decode: text(&entry.Name, noControl)},
 			{key: "tags", decode: texts(&entry.Tags)},
+			{key: "primary", decode: boolean(&entry.Primary)},
 		})
 		u, o := present["url"], present["opml"]
 		switch {
 		case u != nil && o != nil:
 			d.errorf(o.Line, path, "has both url and opml; give each its own entry")
 		case u != nil:
-			b.addURL(d, u, path+".url", entry.URL, entry.Name, entry.Tags)
+			b.addURL(d, u, path+".url", feedloom.Source{URL: entry.URL, Name: entry.Name, Tags: entry.Tags, Primary: entry.Primary})
 		case o != nil:
 			if n := present["name"]; n != nil {
 				d.errorf(n.Line, path+".name", "not allowed with opml: each feed is named by its outline")
@@ -106,7 +117,8 @@ func (b *builder) sources(d *decoder, n *yaml.Node, path string) {
 	})
 }
 
-func (b *builder) addURL(d *decoder, n *yaml.Node, path, raw, name string, tags []string) {
+func (b *builder) addURL(d *decoder, n *yaml.Node, path string, src feedloom.Source) {
+	raw := src.URL
 	if raw == "" {
 		d.errorf(n.Line, path, "must not be empty")
 		return
@@ -116,7 +128,8 @@ func (b *builder) addURL(d *decoder, n *yaml.Node, path, raw, name string, tags 
 		d.errorf(n.Line, path, "%v", err)
 		return
 	}
-	b.c.Sources = append(b.c.Sources, feedloom.Source{URL: u, Name: name, Tags: tags})
+	src.URL = u
+	b.c.Sources = append(b.c.Sources, src)
 	b.origins = append(b.origins, origin{line: n.Line, path: path})
 }
 
