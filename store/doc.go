@@ -23,6 +23,7 @@
 //	topics       one sub-bucket per topic: story published (8 bytes) + story ID → nil,
 //	             where published is the story's earliest member's
 //	topic_meta   topic name → version (8 bytes, big-endian)
+//	source_meta  source URL + 0x00 + name → the value a caller stored (see Writer.PutSourceMeta)
 //
 // # Caveats
 //

@@ -26,9 +26,11 @@ var (
 	bucketStories     = []byte("stories")
 	bucketTopics      = []byte("topics")
 	bucketTopicMeta   = []byte("topic_meta")
+	bucketSourceMeta  = []byte("source_meta")
 
 	allBuckets = [][]byte{bucketMeta, bucketSources, bucketItems, bucketItemTime,
-		bucketSourceItems, bucketURLs, bucketStories, bucketTopics, bucketTopicMeta}
+		bucketSourceItems, bucketURLs, bucketStories, bucketTopics, bucketTopicMeta,
+		bucketSourceMeta}
 
 	keySchema = []byte("schema")
 )
