@@ -14,6 +14,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 )
@@ -93,7 +94,13 @@ type Item struct {
 	Published  time.Time   `json:"published"`
 	Updated    time.Time   `json:"updated"`
 	FirstSeen  time.Time   `json:"first_seen"`
-	Topics     []string    `json:"topics"`
+	// Changed is when feedloom last stored a change to the item: when it
+	// was first seen, or edited since. It drives the story's updated date.
+	Changed time.Time `json:"changed,omitzero"`
+	// Primary is copied from the source: a primary outlet's item is the
+	// one shown for its story.
+	Primary bool     `json:"primary,omitempty"`
+	Topics  []string `json:"topics"`
 }
 
 // Hash is a digest of the item's published fields: when it changes, the
@@ -127,10 +134,11 @@ func ItemID(sourceURL, key string) string {
 // ID of the item that created the story.
 type Story struct {
 	ID string `json:"id"`
-	// Published orders the story in topic feeds: the earliest published
-	// time of its members, which is the shown member's.
+	// Published orders the story in topic feeds: the shown member's
+	// published time (see Entry).
 	Published time.Time `json:"published"`
-	// Updated is the last time any member changed.
+	// Updated is the last time the story changed: a member was edited or
+	// an outlet joined (the latest of its members' Updated and Changed).
 	Updated time.Time `json:"updated"`
 	// Items lists the member item IDs in arrival order.
 	Items []string `json:"items"`
@@ -177,7 +185,8 @@ func hexval(c byte) byte {
 
 // An Entry is a story as a topic feed shows it: the story and its member
 // items, the shown item first. The item shown is the earliest published
-// member (ties: the first to arrive).
+// member of a primary source, else the earliest published member (ties:
+// the first to arrive).
 type Entry struct {
 	Story Story
 	Items []Item
@@ -242,4 +251,19 @@ func Version() string {
 		v += " " + rev + dirty
 	}
 	return v
+}
+
+// ShowOrder sorts a story's members so the one to show comes first: items
+// of primary sources before the others, then the earliest published; the
+// sort is stable, so ties keep arrival order.
+func ShowOrder(items []Item) {
+	slices.SortStableFunc(items, func(a, b Item) int {
+		if a.Primary != b.Primary {
+			if a.Primary {
+				return -1
+			}
+			return 1
+		}
+		return a.Published.Compare(b.Published)
+	})
 }

@@ -28,6 +28,14 @@ func (s *Store) Check(ctx context.Context) error {
 				return nil
 			})
 		})
+		for _, b := range [][]byte{bucketItemTime, bucketItemSeen, bucketSourceItems, bucketSourceURLs} {
+			tx.Bucket(b).ForEach(func(k, v []byte) error {
+				if items.Get(v) == nil {
+					errs = append(errs, fmt.Errorf("%s: entry %q points at missing item %s", b, k, v))
+				}
+				return nil
+			})
+		}
 		tx.Bucket(bucketURLs).ForEach(func(k, v []byte) error {
 			if stories.Get(v) == nil {
 				errs = append(errs, fmt.Errorf("url %s: story %s missing", k, v))

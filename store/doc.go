@@ -16,12 +16,15 @@
 //	meta         "schema" → version
 //	sources      source URL → SourceState (JSON)
 //	items        item ID → Item (JSON)
-//	item_time    published (8 bytes, big-endian ns) + item ID → nil
-//	source_items source URL + 0x00 + item ID → nil
+//	item_time    published (8 bytes, big-endian ns) + item ID → item ID
+//	item_seen    first seen (8 bytes) + item ID → item ID (retention by age)
+//	source_items source URL + 0x00 + first seen (8 bytes) + item ID → item ID
+//	source_urls  source URL + 0x00 + canonical URL → item ID
+//	tombstones   item ID → time removed (8 bytes): never stored again
 //	urls         canonical URL → story ID
 //	stories      story ID → Story (JSON)
 //	topics       one sub-bucket per topic: story published (8 bytes) + story ID → nil,
-//	             where published is the story's earliest member's
+//	             where published is the story's shown member's
 //	topic_meta   topic name → version (8 bytes, big-endian)
 //	source_meta  source URL + 0x00 + name → the value a caller stored (see Writer.PutSourceMeta)
 //

@@ -59,8 +59,7 @@ func entry(tx *bolt.Tx, id string) (*feedloom.Entry, error) {
 	if len(e.Items) == 0 {
 		return nil, nil
 	}
-	// The member shown is the earliest published; ties keep arrival order.
-	slices.SortStableFunc(e.Items, func(a, b feedloom.Item) int { return a.Published.Compare(b.Published) })
+	feedloom.ShowOrder(e.Items)
 	return &e, nil
 }
 

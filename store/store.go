@@ -14,7 +14,7 @@ import (
 )
 
 // schemaVersion is written into new stores and checked on open.
-const schemaVersion = "1"
+const schemaVersion = "2"
 
 var (
 	bucketMeta        = []byte("meta")
@@ -22,6 +22,9 @@ var (
 	bucketItems       = []byte("items")
 	bucketItemTime    = []byte("item_time")
 	bucketSourceItems = []byte("source_items")
+	bucketItemSeen    = []byte("item_seen")
+	bucketSourceURLs  = []byte("source_urls")
+	bucketTombstones  = []byte("tombstones")
 	bucketURLs        = []byte("urls")
 	bucketStories     = []byte("stories")
 	bucketTopics      = []byte("topics")
@@ -29,7 +32,7 @@ var (
 	bucketSourceMeta  = []byte("source_meta")
 
 	allBuckets = [][]byte{bucketMeta, bucketSources, bucketItems, bucketItemTime,
-		bucketSourceItems, bucketURLs, bucketStories, bucketTopics, bucketTopicMeta,
+		bucketSourceItems, bucketItemSeen, bucketSourceURLs, bucketTombstones, bucketURLs, bucketStories, bucketTopics, bucketTopicMeta,
 		bucketSourceMeta}
 
 	keySchema = []byte("schema")

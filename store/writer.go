@@ -56,38 +56,31 @@ func (w *Writer) StoryByURL(u string) string {
 }
 
 // SaveItem stores it, creating or updating it, and keeps every index in
-// step: the item's time and source indexes, the URL index, its story's
-// membership and topics, and the topic indexes. A new item must carry its
-// Story (an existing story ID, or its own ID to start a story). An existing
-// item keeps its story and FirstSeen.
+// step: the item's time, source and per-source URL indexes, the URL index,
+// its story's membership, topics and dates, and the topic indexes. A new
+// item must carry its Story (an existing story ID, or its own ID to start a
+// story). An existing item keeps its story and FirstSeen.
 func (w *Writer) SaveItem(it *feedloom.Item) error {
 	if err := w.ctx.Err(); err != nil {
 		return err
 	}
-	items := w.tx.Bucket(bucketItems)
 	old, err := w.Item(it.ID)
 	if err != nil {
 		return err
 	}
 	if old != nil {
-		it.Story = old.Story
-		it.FirstSeen = old.FirstSeen
-		if !old.Published.Equal(it.Published) {
-			if err := w.tx.Bucket(bucketItemTime).Delete(timeKey(old.Published, old.ID)); err != nil {
-				return err
-			}
+		it.Story, it.FirstSeen = old.Story, old.FirstSeen
+		if err := w.unindex(old); err != nil {
+			return err
 		}
 	}
 	if it.Story == "" {
 		return fmt.Errorf("store: item %s has no story", it.ID)
 	}
-	if err := putJSON(items, []byte(it.ID), it); err != nil {
+	if err := putJSON(w.tx.Bucket(bucketItems), []byte(it.ID), it); err != nil {
 		return err
 	}
-	if err := w.tx.Bucket(bucketItemTime).Put(timeKey(it.Published, it.ID), nil); err != nil {
-		return err
-	}
-	if err := w.tx.Bucket(bucketSourceItems).Put([]byte(it.Source+"\x00"+it.ID), nil); err != nil {
+	if err := w.index(it); err != nil {
 		return err
 	}
 	if it.URL != "" && w.StoryByURL(it.URL) == "" {
@@ -95,61 +88,135 @@ func (w *Writer) SaveItem(it *feedloom.Item) error {
 			return err
 		}
 	}
-	return w.joinStory(it)
+	return w.refile(it.Story, it.ID)
 }
 
-// joinStory records it as a member of its story and refiles the story
-// under the union of its members' topics.
-func (w *Writer) joinStory(it *feedloom.Item) error {
+// index and unindex keep the per-item index entries.
+func (w *Writer) index(it *feedloom.Item) error {
+	return w.eachIndexKey(it, func(b *bolt.Bucket, k []byte) error { return b.Put(k, []byte(it.ID)) })
+}
+
+func (w *Writer) unindex(it *feedloom.Item) error {
+	return w.eachIndexKey(it, func(b *bolt.Bucket, k []byte) error { return b.Delete(k) })
+}
+
+func (w *Writer) eachIndexKey(it *feedloom.Item, fn func(*bolt.Bucket, []byte) error) error {
+	if err := fn(w.tx.Bucket(bucketItemTime), timeKey(it.Published, it.ID)); err != nil {
+		return err
+	}
+	if err := fn(w.tx.Bucket(bucketItemSeen), timeKey(it.FirstSeen, it.ID)); err != nil {
+		return err
+	}
+	if err := fn(w.tx.Bucket(bucketSourceItems), sourceItemKey(it.Source, it.FirstSeen, it.ID)); err != nil {
+		return err
+	}
+	if it.URL == "" {
+		return nil
+	}
+	return fn(w.tx.Bucket(bucketSourceURLs), []byte(it.Source+"\x00"+it.URL))
+}
+
+// sourceItemKey orders a source's items by the time they were first seen.
+func sourceItemKey(source string, firstSeen time.Time, id string) []byte {
+	return append([]byte(source+"\x00"), timeKey(firstSeen, id)...)
+}
+
+// ItemBySourceURL returns the item of source whose canonical URL is u, or
+// nil. It lets an entry whose GUID changed be recognized by its link.
+func (w *Writer) ItemBySourceURL(source, u string) (*feedloom.Item, error) {
+	if u == "" {
+		return nil, nil
+	}
+	id := w.tx.Bucket(bucketSourceURLs).Get([]byte(source + "\x00" + u))
+	if id == nil {
+		return nil, nil
+	}
+	return w.Item(string(id))
+}
+
+// Tombstoned reports whether an item with id was removed by retention:
+// such an item is never stored again.
+func (w *Writer) Tombstoned(id string) bool {
+	return w.tx.Bucket(bucketTombstones).Get([]byte(id)) != nil
+}
+
+// DeleteItem removes the item with id and leaves a tombstone so it never
+// comes back as new. Its story keeps its ID while any member is left; a
+// story left with no member leaves its topics.
+func (w *Writer) DeleteItem(id string, now time.Time) error {
+	it, err := w.Item(id)
+	if err != nil || it == nil {
+		return err
+	}
+	if err := w.unindex(it); err != nil {
+		return err
+	}
+	if err := w.tx.Bucket(bucketItems).Delete([]byte(id)); err != nil {
+		return err
+	}
+	if err := w.tx.Bucket(bucketTombstones).Put([]byte(id), timeKey(now, "")); err != nil {
+		return err
+	}
+	if err := w.refile(it.Story, ""); err != nil {
+		return err
+	}
+	if it.URL != "" && w.StoryByURL(it.URL) == it.Story && w.tx.Bucket(bucketStories).Get([]byte(it.Story)) == nil {
+		return w.tx.Bucket(bucketURLs).Delete([]byte(it.URL))
+	}
+	return nil
+}
+
+// refile brings a story up to date with its members (adding the item add
+// when not empty): its topics are the union of theirs, it sorts by its
+// shown member's date, its updated date is the latest change of any member.
+// The topic index entries move with it, and every topic it was or is in
+// gets a new version. A story without members is deleted.
+func (w *Writer) refile(id, add string) error {
 	stories := w.tx.Bucket(bucketStories)
 	var s feedloom.Story
-	found, err := getJSON(stories, []byte(it.Story), &s)
+	found, err := getJSON(stories, []byte(id), &s)
 	if err != nil {
 		return err
 	}
 	if !found {
-		s = feedloom.Story{ID: it.Story}
+		s = feedloom.Story{ID: id}
 	}
-	if !slices.Contains(s.Items, it.ID) {
-		s.Items = append(s.Items, it.ID)
+	if add != "" && !slices.Contains(s.Items, add) {
+		s.Items = append(s.Items, add)
 	}
-	if it.Updated.After(s.Updated) {
-		s.Updated = it.Updated
-	}
-	if it.FirstSeen.After(s.Updated) {
-		s.Updated = it.FirstSeen
-	}
-	var topics []string
-	oldPublished := s.Published
-	s.Published = time.Time{}
-	for _, id := range s.Items {
-		m := it
-		if id != it.ID {
-			if m, err = w.Item(id); err != nil {
-				return err
-			}
-			if m == nil {
-				continue
-			}
+	oldKey, oldTopics := timeKey(s.Published, s.ID), s.Topics
+	var members []feedloom.Item
+	var kept []string
+	for _, mid := range s.Items {
+		m, err := w.Item(mid)
+		if err != nil {
+			return err
 		}
-		topics = append(topics, m.Topics...)
-		if s.Published.IsZero() || m.Published.Before(s.Published) {
-			s.Published = m.Published
+		if m != nil {
+			members = append(members, *m)
+			kept = append(kept, mid)
 		}
 	}
-	slices.Sort(topics)
-	topics = slices.Compact(topics)
-	old := s.Topics
-	s.Topics = topics
-	if err := putJSON(stories, []byte(s.ID), s); err != nil {
+	s.Items, s.Topics, s.Updated = kept, nil, time.Time{}
+	for _, m := range members {
+		s.Topics = append(s.Topics, m.Topics...)
+		s.Updated = latest(s.Updated, m.Updated, m.Changed, m.FirstSeen)
+	}
+	slices.Sort(s.Topics)
+	s.Topics = slices.Compact(s.Topics)
+	if len(members) > 0 {
+		feedloom.ShowOrder(members)
+		s.Published = members[0].Published
+		if err := putJSON(stories, []byte(s.ID), s); err != nil {
+			return err
+		}
+	} else if err := stories.Delete([]byte(s.ID)); err != nil {
 		return err
 	}
-	// The story sorts by its earliest member; when that changed, its
-	// index entries move. Every topic the story was or is in changes: its
-	// entry's content did.
-	oldKey, key := timeKey(oldPublished, s.ID), timeKey(s.Published, s.ID)
-	for _, t := range old {
-		if b := w.tx.Bucket(bucketTopics).Bucket([]byte(t)); b != nil {
+	key := timeKey(s.Published, s.ID)
+	topics := w.tx.Bucket(bucketTopics)
+	for _, t := range oldTopics {
+		if b := topics.Bucket([]byte(t)); b != nil {
 			if err := b.Delete(oldKey); err != nil {
 				return err
 			}
@@ -158,21 +225,31 @@ func (w *Writer) joinStory(it *feedloom.Item) error {
 			return err
 		}
 	}
-	for _, t := range topics {
-		b, err := w.tx.Bucket(bucketTopics).CreateBucketIfNotExists([]byte(t))
+	for _, t := range s.Topics {
+		b, err := topics.CreateBucketIfNotExists([]byte(t))
 		if err != nil {
 			return fmt.Errorf("store: topic bucket %q: %w", t, err)
 		}
 		if err := b.Put(key, nil); err != nil {
 			return err
 		}
-		if !slices.Contains(old, t) {
+		if !slices.Contains(oldTopics, t) {
 			if err := w.bumpTopic(t); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+func latest(ts ...time.Time) time.Time {
+	var l time.Time
+	for _, t := range ts {
+		if t.After(l) {
+			l = t
+		}
+	}
+	return l
 }
 
 // bumpTopic increases the version of topic t.

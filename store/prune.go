@@ -1,0 +1,75 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Retention bounds what Prune keeps.
+type Retention struct {
+	Before       time.Time // items first seen before this are removed; zero keeps all
+	MaxPerSource int       // a source keeps at most this many items, the most recently first seen; 0 keeps all
+}
+
+// pruneBatch bounds one write transaction of Prune, so serving and polling
+// are not held up behind a long one.
+const pruneBatch = 1000
+
+// Prune removes the items that retention r does not keep, leaving
+// tombstones, and returns how many it removed. It works in batches of
+// short transactions; what it removed stays removed if ctx ends midway.
+func (s *Store) Prune(ctx context.Context, r Retention, now time.Time) (int, error) {
+	removed := 0
+	for {
+		var ids []string
+		err := s.view(ctx, func(tx *bolt.Tx) error {
+			ids = doomed(tx, r, pruneBatch)
+			return nil
+		})
+		if err != nil || len(ids) == 0 {
+			return removed, err
+		}
+		err = s.Update(ctx, func(w *Writer) error {
+			for _, id := range ids {
+				if err := w.DeleteItem(id, now); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return removed, err
+		}
+		removed += len(ids)
+	}
+}
+
+// doomed lists up to n items that retention r removes.
+func doomed(tx *bolt.Tx, r Retention, n int) []string {
+	var ids []string
+	if !r.Before.IsZero() {
+		c := tx.Bucket(bucketItemSeen).Cursor()
+		limit := timeKey(r.Before, "")
+		for k, v := c.First(); k != nil && bytes.Compare(k[:8], limit) < 0 && len(ids) < n; k, v = c.Next() {
+			ids = append(ids, string(v))
+		}
+	}
+	if r.MaxPerSource <= 0 || len(ids) >= n {
+		return ids
+	}
+	items := tx.Bucket(bucketSourceItems)
+	tx.Bucket(bucketSources).ForEach(func(src, _ []byte) error {
+		prefix := append(append([]byte{}, src...), 0)
+		excess := countPrefix(items, prefix) - r.MaxPerSource
+		c := items.Cursor()
+		for k, v := c.Seek(prefix); k != nil && excess > 0 && bytes.HasPrefix(k, prefix) && len(ids) < n; k, v = c.Next() {
+			ids = append(ids, string(v))
+			excess--
+		}
+		return nil
+	})
+	return ids
+}
