@@ -12,13 +12,11 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/url"
-	"slices"
 	"sync"
 	"time"
 
 	"github.com/feedloom/feedloom"
 	"github.com/feedloom/feedloom/aggregator/fetch"
-	"github.com/feedloom/feedloom/aggregator/normalize"
 	"github.com/feedloom/feedloom/store"
 )
 
@@ -190,87 +188,6 @@ func (a *Aggregator) Poll(ctx context.Context, src feedloom.Source) Result {
 	log.Info("polled", slog.Int("status", res.Status), slog.Bool("not_modified", res.NotModified),
 		slog.Int("new", res.New), slog.Int("updated", res.Updated), slog.Int("unchanged", res.Unchanged))
 	return res
-}
-
-// ingest parses a fetched document and stores its items together with the
-// source's new state.
-func (a *Aggregator) ingest(ctx context.Context, src feedloom.Source, st feedloom.SourceState, resp *fetch.Response, now time.Time, res *Result) error {
-	feed, err := normalize.Parse(resp.Body, resp.ContentType)
-	if err != nil {
-		return err
-	}
-	items := normalize.Items(feed, src, resp.URL, now)
-	for i := range items {
-		if a.o.Classify != nil {
-			items[i].Topics = a.o.Classify(&items[i], src)
-		}
-	}
-	return a.st.Update(ctx, func(w *store.Writer) error {
-		res.New, res.Updated, res.Unchanged = 0, 0, 0
-		for i := range items {
-			switch changed, err := storeItem(w, &items[i], now); {
-			case err != nil:
-				return err
-			case changed == added:
-				res.New++
-			case changed == modified:
-				res.Updated++
-			default:
-				res.Unchanged++
-			}
-		}
-		st.Title = feed.Title
-		st.SiteURL = normalize.CanonicalURL(feed.Link, mustParse(resp.URL))
-		st.ETag = resp.ETag
-		st.LastModified = resp.LastModified
-		return w.PutSourceState(a.succeeded(st, resp.Status, now))
-	})
-}
-
-type change int
-
-const (
-	same change = iota
-	added
-	modified
-)
-
-// storeItem applies exact dedup to one item inside the poll's transaction.
-// The same entry again (same source and identity key, hence the same ID)
-// is updated in place when its content changed and left alone otherwise.
-// A new entry joins the story of an item with the same canonical URL from
-// any source, or starts a story of its own.
-func storeItem(w *store.Writer, it *feedloom.Item, now time.Time) (change, error) {
-	old, err := w.Item(it.ID)
-	if err != nil {
-		return same, err
-	}
-	if old == nil {
-		if it.Published.IsZero() {
-			it.Published = now
-		}
-		if it.Updated.IsZero() {
-			it.Updated = it.Published
-		}
-		it.FirstSeen = now
-		it.Story = w.StoryByURL(it.URL)
-		if it.Story == "" {
-			it.Story = it.ID
-		}
-		return added, w.SaveItem(it)
-	}
-	// An undated entry keeps the date it was first seen with.
-	if it.Published.IsZero() {
-		it.Published = old.Published
-	}
-	if it.Updated.IsZero() {
-		it.Updated = it.Published
-	}
-	it.FirstSeen, it.Story = old.FirstSeen, old.Story
-	if it.Hash() == old.Hash() && slices.Equal(it.Topics, old.Topics) && it.SourceName == old.SourceName {
-		return same, nil
-	}
-	return modified, w.SaveItem(it)
 }
 
 // succeeded records a successful poll in st.

@@ -88,6 +88,17 @@ func Items(f *gofeed.Feed, src feedloom.Source, feedURL string, now time.Time) [
 			it.Authors = feedAuthors
 		}
 		it.Key = itemKey(e, it, i, guids)
+		if keys[it.Key] && strings.HasPrefix(it.Key, "url:") {
+			// Entries without GUIDs that share a link (a feed that links
+			// every entry to its home page): the date, then the content,
+			// tell them apart.
+			if !it.Published.IsZero() {
+				it.Key += "|" + it.Published.Format(time.RFC3339)
+			}
+			if keys[it.Key] {
+				it.Key = hashKey(e)
+			}
+		}
 		if keys[it.Key] {
 			continue
 		}
@@ -194,8 +205,13 @@ func itemKey(e *gofeed.Item, it feedloom.Item, i int, guids map[string]bool) str
 	if it.URL != "" {
 		return "url:" + it.URL
 	}
-	// The raw fields, not the normalized ones: the key must not change
-	// when the sanitizer or CleanText do.
+	return hashKey(e)
+}
+
+// hashKey identifies an entry by its title and content. The raw fields, not
+// the normalized ones: the key must not change when the sanitizer or
+// CleanText do.
+func hashKey(e *gofeed.Item) string {
 	content := e.Content
 	if content == "" {
 		content = e.Description

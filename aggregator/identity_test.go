@@ -1,0 +1,153 @@
+package aggregator_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/feedloom/feedloom"
+	"github.com/feedloom/feedloom/aggregator"
+	"github.com/feedloom/feedloom/store"
+	"github.com/feedloom/feedloom/store/storetest"
+)
+
+// feedOf renders an RSS document of entries, each "guid|title|link|date"
+// (empty parts are left out).
+func feedOf(entries ...string) string {
+	var b strings.Builder
+	b.WriteString(`<rss version="2.0"><channel><title>T</title><link>https://example.org/</link><description>d</description>`)
+	for _, e := range entries {
+		p := strings.Split(e, "|")
+		b.WriteString("<item>")
+		if p[0] != "" {
+			fmt.Fprintf(&b, `<guid isPermaLink="false">%s</guid>`, p[0])
+		}
+		fmt.Fprintf(&b, "<title>%s</title><link>%s</link><description>About %s.</description>", p[1], p[2], p[1])
+		if p[3] != "" {
+			fmt.Fprintf(&b, "<pubDate>%s</pubDate>", p[3])
+		}
+		b.WriteString("</item>")
+	}
+	b.WriteString("</channel></rss>")
+	return b.String()
+}
+
+// pollTwice serves first, then second, polling after each, and returns
+// the source's identity and stored items.
+func pollTwice(t *testing.T, first, second string) (aggregator.Identity, []feedloom.Item) {
+	t.Helper()
+	var n atomic.Int32
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) == 1 {
+			w.Write([]byte(first))
+		} else {
+			w.Write([]byte(second))
+		}
+	}))
+	defer origin.Close()
+	st := storetest.Open(t)
+	c := &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	src := feedloom.Source{URL: origin.URL}
+	agg := newAggregator(st, []feedloom.Source{src}, c)
+	ctx := context.Background()
+	for i := range 2 {
+		if r := agg.Poll(ctx, src); r.Err != nil {
+			t.Fatalf("poll %d: %v", i+1, r.Err)
+		}
+		c.t = c.t.Add(time.Hour)
+	}
+	id, err := aggregator.SourceIdentity(ctx, st, src.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	items, err := st.Items(ctx, store.ItemQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id, items
+}
+
+func TestIdentityPerSource(t *testing.T) {
+	const d1, d2, d3 = "Sat, 11 May 2019 10:00:00 +0000", "Sat, 11 May 2019 11:00:00 +0000", "Sat, 11 May 2019 12:00:00 +0000"
+	tests := map[string]struct {
+		first, second string
+		mode          string
+		items         int
+	}{
+		"stable GUIDs": {
+			feedOf("a|A|https://e.org/a|"+d1, "b|B|https://e.org/b|"+d2),
+			feedOf("a|A|https://e.org/a|"+d1, "b|B|https://e.org/b|"+d2, "c|C|https://e.org/c|"+d3),
+			aggregator.IdentityGUID, 3,
+		},
+		"GUIDs change on every poll": {
+			feedOf("x1|A|https://e.org/a|"+d1, "y1|B|https://e.org/b|"+d2),
+			feedOf("x2|A|https://e.org/a|"+d1, "y2|B|https://e.org/b|"+d2),
+			aggregator.IdentityLink, 2,
+		},
+		"GUIDs missing": {
+			feedOf("|A|https://e.org/a|"+d1, "|B|https://e.org/b|"+d2),
+			feedOf("|A|https://e.org/a|"+d1, "|B|https://e.org/b|"+d2),
+			aggregator.IdentityLink, 2,
+		},
+		"GUIDs repeated in one document": {
+			feedOf("same|A|https://e.org/a|"+d1, "same|B|https://e.org/b|"+d2),
+			feedOf("same|A|https://e.org/a|"+d1, "same|B|https://e.org/b|"+d2),
+			aggregator.IdentityLink, 2,
+		},
+		"one link for every entry": {
+			feedOf("|A|https://e.org/|"+d1, "|B|https://e.org/|"+d2),
+			feedOf("|A|https://e.org/|"+d1, "|B|https://e.org/|"+d2, "|C|https://e.org/|"+d3),
+			aggregator.IdentityLinkDate, 3,
+		},
+		"one link, no dates": {
+			feedOf("|A|https://e.org/|", "|B|https://e.org/|"),
+			feedOf("|A|https://e.org/|", "|B|https://e.org/|"),
+			aggregator.IdentityHash, 2,
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			id, items := pollTwice(t, tc.first, tc.second)
+			if id.Mode != tc.mode {
+				t.Errorf("identity %+v, want mode %s", id, tc.mode)
+			}
+			if tc.mode != aggregator.IdentityGUID && id.Reason == "" {
+				t.Error("no reason recorded")
+			}
+			if len(items) != tc.items {
+				var titles []string
+				for _, it := range items {
+					titles = append(titles, it.Title+" "+it.Key)
+				}
+				t.Errorf("%d items stored, want %d: %q", len(items), tc.items, titles)
+			}
+		})
+	}
+}
+
+func TestTombstonedItemNeverComesBack(t *testing.T) {
+	doc := feedOf("a|A|https://e.org/a|Sat, 11 May 2019 10:00:00 +0000", "b|B|https://e.org/b|Sat, 11 May 2019 11:00:00 +0000")
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(doc)) }))
+	defer origin.Close()
+	st := storetest.Open(t)
+	c := &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	src := feedloom.Source{URL: origin.URL}
+	agg := newAggregator(st, []feedloom.Source{src}, c)
+	ctx := context.Background()
+	agg.Poll(ctx, src)
+	if n, err := st.Prune(ctx, store.Retention{MaxPerSource: 1}, c.t); err != nil || n != 1 {
+		t.Fatalf("prune: %d, %v", n, err)
+	}
+	c.t = c.t.Add(time.Hour)
+	if r := agg.Poll(ctx, src); r.Err != nil || r.New != 0 {
+		t.Fatalf("poll after prune = %v, want nothing new", r)
+	}
+	if items, _ := st.Items(ctx, store.ItemQuery{}); len(items) != 1 {
+		t.Errorf("%d items after re-poll, want the 1 kept", len(items))
+	}
+}

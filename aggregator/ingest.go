@@ -1,0 +1,130 @@
+package aggregator
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/feedloom/feedloom"
+	"github.com/feedloom/feedloom/aggregator/fetch"
+	"github.com/feedloom/feedloom/aggregator/normalize"
+	"github.com/feedloom/feedloom/store"
+)
+
+// ingest parses a fetched document and stores its items together with the
+// source's new state, in one transaction.
+func (a *Aggregator) ingest(ctx context.Context, src feedloom.Source, st feedloom.SourceState, resp *fetch.Response, now time.Time, res *Result) error {
+	feed, err := normalize.Parse(resp.Body, resp.ContentType)
+	if err != nil {
+		return err
+	}
+	items := normalize.Items(feed, src, resp.URL, now)
+	return a.st.Update(ctx, func(w *store.Writer) error {
+		*res = Result{Source: res.Source, Status: res.Status}
+		in := &ingestion{a: a, w: w, src: src, now: now, res: res}
+		ident, err := loadIdentity(w, src.URL)
+		if err != nil {
+			return err
+		}
+		was := ident
+		ident.judgeDocument(feed, items, now)
+		items = rekey(items, ident.Mode)
+		for i := range items {
+			it := &items[i]
+			it.Primary = src.Primary
+			if a.o.Classify != nil {
+				it.Topics = a.o.Classify(it, src)
+			}
+			if err := in.store(it); err != nil {
+				return err
+			}
+		}
+		// Entries whose GUID changed while their link and title stayed are
+		// matched by link above; when it happens to several at once, the
+		// source's GUIDs are not identities.
+		if ident.Mode == IdentityGUID && in.guidChanges >= 2 {
+			ident.demote(IdentityLink, fmt.Sprintf("%d GUIDs changed for the same link in one poll", in.guidChanges), now)
+		}
+		if ident != was {
+			if err := saveIdentity(w, src.URL, ident); err != nil {
+				return err
+			}
+		}
+		st.Title = feed.Title
+		st.SiteURL = normalize.CanonicalURL(feed.Link, mustParse(resp.URL))
+		st.ETag = resp.ETag
+		st.LastModified = resp.LastModified
+		return w.PutSourceState(a.succeeded(st, resp.Status, now))
+	})
+}
+
+// An ingestion stores the items of one poll of one source.
+type ingestion struct {
+	a           *Aggregator
+	w           *store.Writer
+	src         feedloom.Source
+	now         time.Time
+	res         *Result
+	guidChanges int
+}
+
+// store applies exact dedup to one item inside the poll's transaction.
+// The same entry again (same source and identity key, hence the same ID;
+// or the same link and title under a new GUID) is updated in place when
+// its content changed and left alone otherwise. An item removed by
+// retention is not stored again. A new entry joins the story of an item
+// with the same canonical URL from any source, or starts a story of its
+// own.
+func (in *ingestion) store(it *feedloom.Item) error {
+	w := in.w
+	if w.Tombstoned(it.ID) {
+		in.res.Unchanged++
+		return nil
+	}
+	old, err := w.Item(it.ID)
+	if err != nil {
+		return err
+	}
+	if old == nil {
+		if old, err = w.ItemBySourceURL(it.Source, it.URL); err != nil {
+			return err
+		}
+		if old != nil && old.Title == it.Title {
+			in.guidChanges++
+			it.ID, it.Key = old.ID, old.Key
+		} else {
+			old = nil
+		}
+	}
+	if old == nil {
+		if it.Published.IsZero() {
+			it.Published = in.now
+		}
+		if it.Updated.IsZero() {
+			it.Updated = it.Published
+		}
+		it.FirstSeen, it.Changed = in.now, in.now
+		it.Story = w.StoryByURL(it.URL)
+		if it.Story == "" {
+			it.Story = it.ID
+		}
+		in.res.New++
+		return w.SaveItem(it)
+	}
+	// An undated entry keeps the date it was first seen with.
+	if it.Published.IsZero() {
+		it.Published = old.Published
+	}
+	if it.Updated.IsZero() {
+		it.Updated = it.Published
+	}
+	it.FirstSeen, it.Story, it.Changed = old.FirstSeen, old.Story, old.Changed
+	if it.Hash() == old.Hash() && slices.Equal(it.Topics, old.Topics) && it.SourceName == old.SourceName && it.Primary == old.Primary {
+		in.res.Unchanged++
+		return nil
+	}
+	it.Changed = in.now
+	in.res.Updated++
+	return w.SaveItem(it)
+}
