@@ -42,7 +42,7 @@ type jsonAttachment struct {
 // carried the story, the shown one first.
 type jsonExtension struct {
 	About   string       `json:"about"`
-	Outlets []jsonOutlet `json:"outlets"`
+	Sources []jsonOutlet `json:"sources"`
 }
 
 type jsonOutlet struct {
@@ -90,7 +90,7 @@ func newJSONFeed(v *topicView) *jsonFeed {
 			}
 		}
 		for _, o := range e.Outlets {
-			it.Feedloom.Outlets = append(it.Feedloom.Outlets, jsonOutlet(o))
+			it.Feedloom.Sources = append(it.Feedloom.Sources, jsonOutlet(o))
 		}
 		f.Items = append(f.Items, it)
 	}

@@ -197,10 +197,11 @@ func TestRenderRSS(t *testing.T) {
 					IsPermaLink string `xml:"isPermaLink,attr"`
 					ID          string `xml:",chardata"`
 				} `xml:"guid"`
-				Author     *string  `xml:"author"`
-				Creators   []string `xml:"http://purl.org/dc/elements/1.1/ creator"`
-				Categories []string `xml:"category"`
-				Source     *struct {
+				Author      *string  `xml:"author"`
+				Creators    []string `xml:"http://purl.org/dc/elements/1.1/ creator"`
+				Categories  []string `xml:"category"`
+				Description string   `xml:"description"`
+				Source      *struct {
 					URL  string `xml:"url,attr"`
 					Name string `xml:",chardata"`
 				} `xml:"source"`
@@ -245,6 +246,14 @@ func TestRenderRSS(t *testing.T) {
 	}
 	if a.Source == nil || a.Source.URL != "https://tass.example/rss" || a.Source.Name != "TASS" {
 		t.Errorf("source %+v, want TASS with its feed URL", a.Source)
+	}
+	if !strings.Contains(a.Description, `Also reported by: <a href="`) || !strings.Contains(a.Description, "Defa Press</a>.</p>") {
+		t.Errorf("description %q does not credit the other outlet", a.Description)
+	}
+	for i, it := range ch.Items[1:] {
+		if strings.Contains(it.Description, "Also reported by") {
+			t.Errorf("item %d, carried by one outlet, credits others: %q", i+1, it.Description)
+		}
 	}
 	if c := ch.Items[1]; c.Source != nil {
 		t.Errorf("a file:// origin gives source %+v, want none", c.Source)
@@ -397,7 +406,7 @@ func TestRenderJSON(t *testing.T) {
 	if a["summary"] != "The ministers met & talked." {
 		t.Errorf("summary %q, want plain text", a["summary"])
 	}
-	outlets := a["_feedloom"].(map[string]any)["outlets"].([]any)
+	outlets := a["_feedloom"].(map[string]any)["sources"].([]any)
 	if len(outlets) != 2 {
 		t.Errorf("outlets %v, want TASS and Defa Press once each", outlets)
 	}

@@ -2,6 +2,7 @@ package publisher
 
 import (
 	"encoding/xml"
+	"html"
 	"strconv"
 	"strings"
 
@@ -76,8 +77,11 @@ func newRSS(v *topicView) *rssDoc {
 		gi.Source = ""
 		if gi.Description == "" {
 			// Readers without content:encoded show only the description.
-			gi.Description = firstNonEmpty(e.Content, e.Text)
+			gi.Description = firstNonEmpty(e.Content, html.EscapeString(e.Text))
 		}
+		// RSS has one <source> per item: the other outlets are credited
+		// in a line of the description every reader shows.
+		gi.Description += e.AlsoReportedBy()
 		if o := e.Outlets[0]; o.FeedURL != "" {
 			it.Source = &rssSource{URL: o.FeedURL, Name: o.Name}
 		}

@@ -1,6 +1,8 @@
 package publisher
 
 import (
+	"fmt"
+	"html"
 	"net/url"
 	"slices"
 	"strings"
@@ -64,6 +66,29 @@ func (e *entryView) Related() []outlet {
 		return nil
 	}
 	return e.Outlets[1:]
+}
+
+// AlsoReportedBy is an HTML paragraph crediting the outlets after the
+// shown one, or "" when the story has one outlet.
+func (e *entryView) AlsoReportedBy() string {
+	rel := e.Related()
+	if len(rel) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString(`<p class="feedloom-also">Also reported by: `)
+	for i, o := range rel {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		if o.URL != "" {
+			fmt.Fprintf(&b, `<a href="%s">%s</a>`, html.EscapeString(o.URL), html.EscapeString(o.Name))
+		} else {
+			b.WriteString(html.EscapeString(o.Name))
+		}
+	}
+	b.WriteString(".</p>")
+	return b.String()
 }
 
 // url is the absolute URL of path under the base URL.
