@@ -27,6 +27,12 @@ type Options struct {
 	Workers  int           // polls at once; default 16
 	// Classify names the topics an item is filed under; nil files nothing.
 	Classify func(*feedloom.Item, feedloom.Source) []string
+	// Retention: items first seen longer than MaxAge ago are removed
+	// (0 keeps them), a source keeps at most MaxPerSource items (0: no
+	// limit); Run applies it every PruneEvery (default 1h).
+	MaxAge       time.Duration
+	MaxPerSource int
+	PruneEvery   time.Duration
 	// Now is the clock; default time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -56,6 +62,9 @@ func New(st *store.Store, sources []feedloom.Source, o Options) *Aggregator {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.PruneEvery <= 0 {
+		o.PruneEvery = time.Hour
 	}
 	return &Aggregator{st: st, client: fetch.New(o.Fetch), sources: sources, o: o}
 }
@@ -101,7 +110,14 @@ func (a *Aggregator) pollEach(ctx context.Context, srcs []feedloom.Source) []Res
 // Run polls each source when it is due until ctx is done. It returns only
 // when every poll it started has finished.
 func (a *Aggregator) Run(ctx context.Context) error {
+	var lastPrune time.Time
 	for {
+		if now := a.o.Now(); now.Sub(lastPrune) >= a.o.PruneEvery {
+			lastPrune = now
+			if _, err := a.Prune(ctx); err != nil && ctx.Err() == nil {
+				a.o.Logger.Error("retention", slog.Any("error", err))
+			}
+		}
 		due, next, err := a.due(ctx)
 		if ctx.Err() != nil {
 			return nil
@@ -125,6 +141,23 @@ func (a *Aggregator) Run(ctx context.Context) error {
 		case <-t.C:
 		}
 	}
+}
+
+// Prune applies retention: it removes the items it does not keep, leaving
+// tombstones so they never come back, and returns how many it removed.
+func (a *Aggregator) Prune(ctx context.Context) (int, error) {
+	r := store.Retention{MaxPerSource: a.o.MaxPerSource}
+	if a.o.MaxAge > 0 {
+		r.Before = a.o.Now().Add(-a.o.MaxAge)
+	}
+	if r.Before.IsZero() && r.MaxPerSource <= 0 {
+		return 0, nil
+	}
+	n, err := a.st.Prune(ctx, r, a.o.Now())
+	if n > 0 {
+		a.o.Logger.Info("retention removed items", slog.Int("items", n))
+	}
+	return n, err
 }
 
 // due returns the sources whose next poll has come, and the earliest next

@@ -57,9 +57,14 @@ type clock struct{ t time.Time }
 
 func (c *clock) now() time.Time { return c.t }
 
+// newAggregatorFetch allows the loopback test origins.
+func newAggregatorFetch() fetch.Options {
+	return fetch.Options{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}}
+}
+
 func newAggregator(st *store.Store, srcs []feedloom.Source, c *clock) *aggregator.Aggregator {
 	return aggregator.New(st, srcs, aggregator.Options{
-		Fetch:    fetch.Options{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}},
+		Fetch:    newAggregatorFetch(),
 		Interval: 30 * time.Minute,
 		Workers:  2,
 		Now:      c.now,
@@ -178,7 +183,7 @@ func TestRunStopsOnCancel(t *testing.T) {
 	polled := make(chan struct{}, 1)
 	src := feedloom.Source{URL: origin.URL}
 	agg := aggregator.New(st, []feedloom.Source{src}, aggregator.Options{
-		Fetch: fetch.Options{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}},
+		Fetch: newAggregatorFetch(),
 		Classify: func(*feedloom.Item, feedloom.Source) []string {
 			select {
 			case polled <- struct{}{}:

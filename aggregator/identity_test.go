@@ -151,3 +151,30 @@ func TestTombstonedItemNeverComesBack(t *testing.T) {
 		t.Errorf("%d items after re-poll, want the 1 kept", len(items))
 	}
 }
+
+func TestRetentionByAge(t *testing.T) {
+	doc := feedOf("a|A|https://e.org/a|Sat, 11 May 2019 10:00:00 +0000")
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(doc)) }))
+	defer origin.Close()
+	st := storetest.Open(t)
+	c := &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	src := feedloom.Source{URL: origin.URL}
+	agg := aggregator.New(st, []feedloom.Source{src}, aggregator.Options{
+		Fetch:  newAggregatorFetch(),
+		Now:    c.now,
+		MaxAge: 30 * 24 * time.Hour,
+	})
+	ctx := context.Background()
+	agg.Poll(ctx, src)
+	c.t = c.t.Add(29 * 24 * time.Hour)
+	if n, err := agg.Prune(ctx); err != nil || n != 0 {
+		t.Fatalf("prune at 29 days = %d, %v; want nothing removed", n, err)
+	}
+	c.t = c.t.Add(2 * 24 * time.Hour)
+	if n, err := agg.Prune(ctx); err != nil || n != 1 {
+		t.Fatalf("prune at 31 days = %d, %v; want 1 removed", n, err)
+	}
+	if r := agg.Poll(ctx, src); r.New != 0 {
+		t.Errorf("the pruned item came back: %v", r)
+	}
+}

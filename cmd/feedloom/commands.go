@@ -46,6 +46,11 @@ func cmdPoll(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	fmt.Fprintf(e.stdout, "%d sources polled, %d failed\n", len(cfg.Sources), failed)
+	if n, err := agg.Prune(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		fmt.Fprintf(e.stdout, "retention removed %d items\n", n)
+	}
 	return ctx.Err()
 }
 
