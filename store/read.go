@@ -150,3 +150,40 @@ func (s *Store) Stats(ctx context.Context) (Stats, error) {
 	})
 	return st, err
 }
+
+// Stories returns up to limit stories newest first, each with its member
+// items (the shown one first): those filed under topic, or when topic is
+// "", every story, ordered by its newest member.
+func (s *Store) Stories(ctx context.Context, topic string, limit int) ([]feedloom.Entry, error) {
+	if topic != "" {
+		return s.TopicEntries(ctx, topic, limit)
+	}
+	var out []feedloom.Entry
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		seen := map[string]bool{}
+		items := tx.Bucket(bucketItems)
+		c := tx.Bucket(bucketItemTime).Cursor()
+		for k, v := c.Last(); k != nil && (limit <= 0 || len(out) < limit); k, v = c.Prev() {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			var it feedloom.Item
+			if ok, err := getJSON(items, v, &it); err != nil || !ok || seen[it.Story] {
+				if err != nil {
+					return err
+				}
+				continue
+			}
+			seen[it.Story] = true
+			e, err := entry(tx, it.Story)
+			if err != nil {
+				return err
+			}
+			if e != nil {
+				out = append(out, *e)
+			}
+		}
+		return nil
+	})
+	return out, err
+}

@@ -41,9 +41,12 @@ var (
 var (
 	// ErrLocked is returned by Open when another process holds the file.
 	ErrLocked = errors.New("store is in use by another feedloom process")
-	// ErrForeign is returned by Open when the file is not a feedloom store,
-	// is corrupt, or was written by an incompatible version.
+	// ErrForeign is returned by Open when the file is not a feedloom store
+	// or is corrupt.
 	ErrForeign = errors.New("not a feedloom store")
+	// ErrSchema is returned by Open when the file was written by a
+	// feedloom whose store layout this one does not read.
+	ErrSchema = errors.New("store written by an incompatible feedloom version")
 )
 
 // Options tune Open. The zero value is usable.
@@ -98,7 +101,7 @@ func (s *Store) init() error {
 			return true, nil
 		}
 		if v := string(meta.Get(keySchema)); v != schemaVersion {
-			return false, fmt.Errorf("store: %s: %w (schema %q, this feedloom reads %q)", s.path, ErrForeign, v, schemaVersion)
+			return false, fmt.Errorf("store: %s: %w (schema %q, this feedloom reads %q): move the file aside and poll again", s.path, ErrSchema, v, schemaVersion)
 		}
 		return false, nil
 	}

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -278,5 +279,24 @@ func TestStoryMovesToEarliestMember(t *testing.T) {
 	save(t, s, early)
 	if got := entryIDs(t, s, "defense", 0); !reflect.DeepEqual(got, []string{other.ID, late.ID}) {
 		t.Errorf("after an earlier member joined: %v, want the story (id %s kept) to sort by %s", got, late.ID, t0)
+	}
+}
+
+func TestStoriesAll(t *testing.T) {
+	s := storetest.Open(t)
+	a := item("http://tass/feed", "guid:t1", "http://tass/en/1", t0)
+	b := item("http://digest/feed", "guid:d1", "http://tass/en/1", t0.Add(time.Hour))
+	c := item("http://tass/feed", "guid:t2", "http://tass/en/2", t0.Add(30*time.Minute))
+	save(t, s, a, b, c)
+	es, err := s.Stories(context.Background(), "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range es {
+		got = append(got, fmt.Sprintf("%s:%d", e.Story.ID, len(e.Items)))
+	}
+	if want := []string{a.ID + ":2", c.ID + ":1"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("stories = %v, want %v (by newest member)", got, want)
 	}
 }

@@ -26,8 +26,9 @@ Commands:
   serve     poll on schedule and serve the topic feeds until SIGINT/SIGTERM
   poll      poll every source once, then exit
   check     validate the config file
-  sources   show every source and its polling state
+  sources   show every source and its polling state (-v: identity, boilerplate; -json)
   items     list stored items, newest first (-topic NAME, -json, -limit N)
+  stories   list stories with their outlets, newest first (-topic NAME, -json, -limit N)
   export    write every topic's feeds and pages as static files (-out DIR)
   version   print the version
 
@@ -55,6 +56,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"check":   cmdCheck,
 		"sources": cmdSources,
 		"items":   cmdItems,
+		"stories": cmdStories,
 		"export":  cmdExport,
 		"version": cmdVersion,
 	}

@@ -12,6 +12,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/feedloom/feedloom"
+	"github.com/feedloom/feedloom/aggregator"
 	"github.com/feedloom/feedloom/config"
 	"github.com/feedloom/feedloom/store"
 )
@@ -57,6 +59,7 @@ func cmdPoll(ctx context.Context, e *env, args []string) error {
 func cmdSources(ctx context.Context, e *env, args []string) error {
 	fs := e.flags()
 	asJSON := fs.Bool("json", false, "one JSON object a line")
+	verbose := fs.Bool("v", false, "also show how entries are identified and the boilerplate learned")
 	cfg, st, err := e.open(fs, args)
 	if err != nil {
 		return err
@@ -83,12 +86,17 @@ func cmdSources(ctx context.Context, e *env, args []string) error {
 		if name == "" {
 			name = s.Title
 		}
+		ident, err := aggregator.SourceIdentity(ctx, st, src.URL)
+		if err != nil {
+			return err
+		}
 		if *asJSON {
 			if err := enc.Encode(struct {
 				Name  string `json:"name"`
 				State string `json:"state"`
-				any
-			}{name, state, s}); err != nil {
+				feedloom.SourceState
+				Identity aggregator.Identity `json:"identity"`
+			}{name, state, s, ident}); err != nil {
 				return err
 			}
 			continue
@@ -98,8 +106,72 @@ func cmdSources(ctx context.Context, e *env, args []string) error {
 		if s.LastError != "" {
 			fmt.Fprintf(tw, "\t  error: %s\t\t\t\t\t\t\n", s.LastError)
 		}
+		if *verbose {
+			line := "identity: " + ident.Mode
+			if ident.Reason != "" {
+				line += " since " + when(ident.Since) + " (" + ident.Reason + ")"
+			}
+			fmt.Fprintf(tw, "\t  %s\t\t\t\t\t\t\n", line)
+		}
 	}
 	return tw.Flush()
+}
+
+func cmdStories(ctx context.Context, e *env, args []string) error {
+	fs := e.flags()
+	topic := fs.String("topic", "", "only stories filed under topic `NAME`")
+	asJSON := fs.Bool("json", false, "one JSON object a line")
+	limit := fs.Int("limit", 50, "at most `N` stories (0: all)")
+	cfg, st, err := e.open(fs, args)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if *topic != "" {
+		if _, ok := cfg.Topic(*topic); !ok {
+			return usageError{fmt.Errorf("no topic %q in %s", *topic, cfg.File)}
+		}
+	}
+	entries, err := st.Stories(ctx, *topic, *limit)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(e.stdout)
+	enc.SetEscapeHTML(false)
+	for _, en := range entries {
+		shown := en.Shown()
+		if *asJSON {
+			type outlet struct {
+				Item   string `json:"item"`
+				Source string `json:"source"`
+				Name   string `json:"name"`
+				URL    string `json:"url"`
+				Title  string `json:"title"`
+			}
+			var outlets []outlet
+			for _, it := range en.Items {
+				outlets = append(outlets, outlet{it.ID, it.Source, it.SourceName, it.URL, it.Title})
+			}
+			if err := enc.Encode(struct {
+				ID        string   `json:"id"`
+				EntryID   string   `json:"entry_id"`
+				Title     string   `json:"title"`
+				Published string   `json:"published"`
+				Updated   string   `json:"updated"`
+				Topics    []string `json:"topics"`
+				Outlets   []outlet `json:"outlets"`
+			}{en.Story.ID, en.Story.EntryID(), shown.Title, en.Story.Published.UTC().Format(time.RFC3339),
+				en.Story.Updated.UTC().Format(time.RFC3339), en.Story.Topics, outlets}); err != nil {
+				return err
+			}
+			continue
+		}
+		fmt.Fprintf(e.stdout, "%s  %s  %s\n", en.Story.Published.Local().Format("2006-01-02 15:04"), en.Story.ID, shown.Title)
+		for _, it := range en.Items {
+			fmt.Fprintf(e.stdout, "    %-24s %s\n", clip(it.SourceName, 24), it.URL)
+		}
+	}
+	return nil
 }
 
 func when(t time.Time) string {

@@ -185,6 +185,22 @@ topics:
 		t.Errorf("%d stories, want 3 (the utm variant of the TASS link joins its story): %v", len(stories), stories)
 	}
 
+	// stories lists the merged story with both outlets.
+	code, out, errOut := run(t, "stories", "-json", "-topic", "missile-defense", "-config", cfg)
+	if code != 0 {
+		t.Fatalf("stories exited %d: %s", code, errOut)
+	}
+	var merged struct {
+		Title   string
+		Outlets []struct{ Name string }
+	}
+	if err := json.Unmarshal([]byte(strings.SplitN(out, "\n", 3)[1]), &merged); err != nil {
+		t.Fatalf("stories -json: %v\n%s", err, out)
+	}
+	if len(merged.Outlets) != 2 || merged.Outlets[0].Name != "TASS" || merged.Outlets[1].Name != "Digest" {
+		t.Errorf("the merged story lists outlets %+v, want TASS then Digest", merged.Outlets)
+	}
+
 	// Second poll: conditional, answered 304, stores nothing.
 	if code, out, errOut := run(t, "poll", "-config", cfg); code != 0 || !strings.Contains(out, "not modified") {
 		t.Fatalf("second poll exited %d, want 0 with 'not modified'\n%s%s", code, out, errOut)
@@ -305,7 +321,7 @@ topics:
 	}
 
 	// A second process on the same store fails fast with a clear message.
-	code, _, errOut := run(t, "sources", "-config", cfg)
+	code, _, errOut = run(t, "sources", "-config", cfg)
 	if code == 0 || !strings.Contains(errOut, "in use by another feedloom process") {
 		t.Errorf("sources while serve runs: exit %d, stderr %q; want a clear lock error", code, errOut)
 	}
