@@ -5,7 +5,9 @@
 // rejecting documents that would crash gofeed. [Items] turns each entry into
 // one [feedloom.Item]: a stable key, a canonical link, a clean title,
 // sanitized HTML, plain text for matching, authors, categories, enclosures
-// and clamped dates.
+// and clamped dates. [ParseDate] reads the sloppy dates gofeed gives up on
+// ("11May 2019 - 14:08", "Dom, 16 Jun 2024 …", Russian, French and Persian
+// month names, Solar Hijri dates).
 //
 // # Caveats
 //

@@ -330,9 +330,11 @@ func enclosures(encs []*gofeed.Enclosure, base *url.URL) []feedloom.Enclosure {
 // seen (on a later poll, an undated entry must keep its first date, or it
 // would look edited). Dates before 1995 count as missing; dates after now
 // become now. All are UTC, truncated to the second. now must already be.
+// A date gofeed could not read (its parsed value nil, the raw string not
+// empty) is read with ParseDate.
 func dates(e *gofeed.Item, now time.Time) (published, updated time.Time) {
-	pub, okPub := validDate(e.PublishedParsed, now)
-	upd, okUpd := validDate(e.UpdatedParsed, now)
+	pub, okPub := validDate(orParse(e.PublishedParsed, e.Published), now)
+	upd, okUpd := validDate(orParse(e.UpdatedParsed, e.Updated), now)
 	switch {
 	case okPub:
 		published = pub
@@ -344,6 +346,18 @@ func dates(e *gofeed.Item, now time.Time) (published, updated time.Time) {
 		updated = upd
 	}
 	return published, updated
+}
+
+// orParse returns parsed, or raw read with ParseDate when gofeed left
+// parsed nil.
+func orParse(parsed *time.Time, raw string) *time.Time {
+	if parsed != nil || raw == "" {
+		return parsed
+	}
+	if t, ok := ParseDate(raw); ok {
+		return &t
+	}
+	return nil
 }
 
 func validDate(t *time.Time, now time.Time) (time.Time, bool) {
