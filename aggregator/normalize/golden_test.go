@@ -34,6 +34,13 @@ var fixtures = map[string]struct {
 	"windows-1251.xml":  {"https://ru.example.com/rss", "text/xml", ""},
 	"latin1-header.xml": {"https://fr.example.com/rss", "application/rss+xml; charset=ISO-8859-1", ""},
 	"invalid-utf8.xml":  {"https://bad.example.com/rss", "", ""},
+	// The same charsets declared the other way: windows-1256 in the
+	// prolog and in the header only, windows-1251 and ISO-8859-1 where the
+	// fixtures above do not declare them.
+	"persian-1256.xml":        {"https://fa.example.ir/rss", "text/xml", ""},
+	"persian-1256-header.xml": {"https://fa.example.ir/rss", "text/xml; charset=windows-1256", ""},
+	"windows-1251-header.xml": {"https://ru.example.com/rss", "text/xml; charset=windows-1251", ""},
+	"latin1-prolog.xml":       {"https://fr.example.com/rss", "application/rss+xml", ""},
 }
 
 // loadItems parses and normalizes one fixture the way the aggregator does.

@@ -212,6 +212,77 @@ func TestParseCharsets(t *testing.T) {
 	}
 }
 
+// TestParseCharsetFixtures reads real feeds in windows-1256 (Persian),
+// windows-1251 (Russian) and ISO-8859-1 (French), each with the charset
+// declared in the XML prolog and, separately, only in the HTTP
+// Content-Type, and checks the exact UTF-8 that comes out.
+func TestParseCharsetFixtures(t *testing.T) {
+	tests := map[string]struct {
+		feedTitle, title, description string
+	}{
+		"persian-1256.xml": {
+			"خبرگزاري دفاع",
+			"مسکو استقرار سامانه دفاع موشکي آمريکا در ژاپن را تهديد مي\u200cداند",
+			"<p>«ما بار ديگر توجه را به اين واقعيت جلب کرديم که استقرار سامانه\u200cهاي دفاع موشکي آمريکا در ژاپن امنيت روسيه را تهديد مي\u200cکند»، سخنگوي وزارت امور خارجه روسيه گفت.</p>",
+		},
+		"persian-1256-header.xml": {
+			"خبرگزاري دفاع",
+			"رزمايش مشترک يگان\u200cهاي پدافند هوايي در استان مرکزي برگزار شد",
+			"<p>اين رزمايش دو روزه روز جمعه به پايان رسيد.</p>",
+		},
+		"windows-1251.xml": {
+			"Новости обороны",
+			"Москва считает развертывание ПРО США в Японии угрозой",
+			"<p>«Мы вновь обратили внимание» — заявила официальный представитель МИД.</p>",
+		},
+		"windows-1251-header.xml": {
+			"Новости обороны",
+			"Министры иностранных дел России и Японии проведут переговоры в Москве",
+			"<p>В повестке — двусторонние отношения и региональная безопасность, сообщили в МИД.</p>",
+		},
+		"latin1-prolog.xml": {
+			"Actualités françaises",
+			"Grève à la SNCF : trafic très perturbé jeudi, prévient la direction",
+			"<p>Les syndicats appellent à une journée de mobilisation ; la direction prévoit un TGV sur deux.</p>",
+		},
+		"latin1-header.xml": {
+			"Actualités françaises",
+			"Élysée : la réforme, déjà très critiquée, arrive à l'Assemblée",
+			"<p>Le texte sera examiné à partir de mercredi, a précisé le ministère.</p>",
+		},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			f, err := Parse(readFixture(t, name), fixtures[name].contentType)
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			if f.Title != tt.feedTitle {
+				t.Errorf("feed title = %q, want %q", f.Title, tt.feedTitle)
+			}
+			if len(f.Items) != 1 {
+				t.Fatalf("%d items, want 1", len(f.Items))
+			}
+			if got := f.Items[0].Title; got != tt.title {
+				t.Errorf("title = %q, want %q", got, tt.title)
+			}
+			if got := f.Items[0].Description; got != tt.description {
+				t.Errorf("description = %q, want %q", got, tt.description)
+			}
+			if strings.HasSuffix(name, "-header.xml") {
+				// The header is what declares it.
+				f, err := Parse(readFixture(t, name), "text/xml")
+				if err != nil {
+					t.Fatalf("Parse without charset: %v", err)
+				}
+				if f.Items[0].Title == tt.title {
+					t.Errorf("title decoded without the Content-Type charset; the fixture does not test the header")
+				}
+			}
+		})
+	}
+}
+
 // TestParseLatin1WithoutHeader shows the Content-Type is what makes the
 // ISO-8859-1 fixture readable: without it, the bytes are read as UTF-8 and
 // repaired, so the feed still parses.
