@@ -30,10 +30,12 @@ var (
 	bucketTopics      = []byte("topics")
 	bucketTopicMeta   = []byte("topic_meta")
 	bucketSourceMeta  = []byte("source_meta")
+	bucketNear        = []byte("near")
+	bucketNearSig     = []byte("near_sig")
 
 	allBuckets = [][]byte{bucketMeta, bucketSources, bucketItems, bucketItemTime,
 		bucketSourceItems, bucketItemSeen, bucketSourceURLs, bucketTombstones, bucketURLs, bucketStories, bucketTopics, bucketTopicMeta,
-		bucketSourceMeta}
+		bucketSourceMeta, bucketNear, bucketNearSig}
 
 	keySchema = []byte("schema")
 )
