@@ -25,6 +25,12 @@ type Options struct {
 	Fetch    fetch.Options
 	Interval time.Duration // time between two polls of a healthy source; default 30m
 	Workers  int           // polls at once; default 16
+	// Cluster turns on near-duplicate clustering: a new item whose text
+	// matches an item published within ClusterWindow (default 72h) of it
+	// joins that item's story. Items with the same canonical URL always
+	// share a story.
+	Cluster       bool
+	ClusterWindow time.Duration
 	// Classify names the topics an item is filed under; nil files nothing.
 	Classify func(*feedloom.Item, feedloom.Source) []string
 	// Retention: items first seen longer than MaxAge ago are removed
@@ -62,6 +68,9 @@ func New(st *store.Store, sources []feedloom.Source, o Options) *Aggregator {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.ClusterWindow <= 0 {
+		o.ClusterWindow = 72 * time.Hour
 	}
 	if o.PruneEvery <= 0 {
 		o.PruneEvery = time.Hour

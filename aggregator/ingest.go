@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/feedloom/feedloom"
+	"github.com/feedloom/feedloom/aggregator/cluster"
 	"github.com/feedloom/feedloom/aggregator/fetch"
 	"github.com/feedloom/feedloom/aggregator/normalize"
 	"github.com/feedloom/feedloom/store"
@@ -106,11 +107,18 @@ func (in *ingestion) store(it *feedloom.Item) error {
 		}
 		it.FirstSeen, it.Changed = in.now, in.now
 		it.Story = w.StoryByURL(it.URL)
+		sig, err := in.nearStory(it)
+		if err != nil {
+			return err
+		}
 		if it.Story == "" {
 			it.Story = it.ID
 		}
 		in.res.New++
-		return w.SaveItem(it)
+		if err := w.SaveItem(it); err != nil {
+			return err
+		}
+		return in.indexNear(it, sig)
 	}
 	// An undated entry keeps the date it was first seen with.
 	if it.Published.IsZero() {
@@ -126,5 +134,57 @@ func (in *ingestion) store(it *feedloom.Item) error {
 	}
 	it.Changed = in.now
 	in.res.Updated++
-	return w.SaveItem(it)
+	if err := w.SaveItem(it); err != nil {
+		return err
+	}
+	if !in.a.o.Cluster {
+		return nil
+	}
+	sig := cluster.Fingerprint(it.Title, it.Text)
+	return in.indexNear(it, &sig)
+}
+
+// maxCandidates bounds the near-duplicate candidates verified for one item.
+const maxCandidates = 32
+
+// nearStory fingerprints a new item and, when it has no story yet (no item
+// with its canonical URL), looks for a near-duplicate published within the
+// cluster window and takes its story. It returns the fingerprint for the
+// index (nil when clustering is off).
+func (in *ingestion) nearStory(it *feedloom.Item) (*cluster.Signature, error) {
+	if !in.a.o.Cluster {
+		return nil, nil
+	}
+	sig := cluster.Fingerprint(it.Title, it.Text)
+	if it.Story != "" {
+		return &sig, nil
+	}
+	win := in.a.o.ClusterWindow
+	cands, err := in.w.NearCandidates(sig.Bands(), it.Published.Add(-win), it.Published.Add(win), maxCandidates)
+	if err != nil {
+		return nil, err
+	}
+	best := -1.0
+	for _, c := range cands {
+		var other cluster.Signature
+		if err := other.UnmarshalBinary(c.Sig); err != nil {
+			continue // written by another version: not a candidate
+		}
+		if same, score := cluster.Same(sig, other); same && score > best {
+			best, it.Story = score, c.Story
+		}
+	}
+	return &sig, nil
+}
+
+// indexNear records the item's fingerprint in the near-duplicate index.
+func (in *ingestion) indexNear(it *feedloom.Item, sig *cluster.Signature) error {
+	if sig == nil {
+		return nil
+	}
+	b, err := sig.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	return in.w.PutNear(it.ID, it.Story, it.Published, b, sig.Bands())
 }

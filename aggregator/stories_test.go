@@ -262,6 +262,7 @@ func checkStoryClustering(t *testing.T, s storySet, order []string) {
 	st := storetest.Open(t)
 	agg := aggregator.New(st, sources, aggregator.Options{
 		Workers: 1,
+		Cluster: true,
 		Now:     func() time.Time { return storyClock },
 	})
 	ctx := context.Background()

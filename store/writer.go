@@ -157,6 +157,9 @@ func (w *Writer) DeleteItem(id string, now time.Time) error {
 	if err := w.tx.Bucket(bucketTombstones).Put([]byte(id), timeKey(now, "")); err != nil {
 		return err
 	}
+	if err := w.DeleteNear(id); err != nil {
+		return err
+	}
 	if err := w.refile(it.Story, ""); err != nil {
 		return err
 	}

@@ -165,13 +165,15 @@ func newAggregator(cfg *config.Config, st *store.Store, log *slog.Logger) (*aggr
 			UserAgent:    cfg.Fetch.UserAgent,
 			AllowPrivate: cfg.Fetch.AllowPrivateNetworks,
 		},
-		Interval:     cfg.Poll.Interval,
-		Workers:      cfg.Poll.Workers,
-		MaxAge:       cfg.Retention.MaxAge,
-		MaxPerSource: cfg.Retention.MaxPerSource,
-		PruneEvery:   cfg.Retention.CheckInterval,
-		Classify:     set.Classify,
-		Logger:       log,
+		Interval:      cfg.Poll.Interval,
+		Workers:       cfg.Poll.Workers,
+		Cluster:       cfg.Cluster.Enabled,
+		ClusterWindow: cfg.Cluster.Window,
+		MaxAge:        cfg.Retention.MaxAge,
+		MaxPerSource:  cfg.Retention.MaxPerSource,
+		PruneEvery:    cfg.Retention.CheckInterval,
+		Classify:      set.Classify,
+		Logger:        log,
 	}), nil
 }
 
