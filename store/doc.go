@@ -27,7 +27,7 @@
 //	             where published is the story's shown member's
 //	topic_meta   topic name → version (8 bytes, big-endian)
 //	source_meta  source URL + 0x00 + name → the value a caller stored (see Writer.PutSourceMeta)
-//	near         published day (4 bytes) + band length (1) + band + published (8) + item ID → nil
+//	near         published week (4 bytes) + band length (1) + band + published (8) + item ID → nil
 //	near_sig     item ID → story ID, published, bands and signature (see near.go)
 //
 // # Caveats

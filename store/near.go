@@ -13,24 +13,26 @@ import (
 
 // The near-duplicate index. Keys of bucket near are
 //
-//	day (4 bytes) + band length (1 byte) + band + published (8 bytes) + item ID
+//	week (4 bytes) + band length (1 byte) + band + published (8 bytes) + item ID
 //
-// where day is the item's published time in whole days since 1970 (UTC)
-// and published is in nanoseconds, both big-endian. A lookup seeks to
-// each (day, band) of its window and reads only the keys under it: its
-// cost grows with the items that share a band in the window, never with
-// the size of the index. The day comes first so that new items, which are
-// mostly recent, are written into the last pages of the bucket instead of
-// all over it. Bucket near_sig holds, per item, what a lookup returns
-// and what DeleteNear needs to find the item's keys again:
+// where week is the item's published time in whole weeks since 1970 and
+// published is in nanoseconds, both big-endian. A lookup seeks to each
+// (week, band) of its window and reads only the keys under it: its cost
+// grows with the items that share a band in the window (and with the
+// weeks it spans: one or two for a window of days), never with the size
+// of the index. The week comes first so that the pages written and read
+// are those of the last weeks, not pages all over the index: a store
+// larger than memory keeps its index's working set small. Bucket near_sig
+// holds, per item, what a lookup returns and what DeleteNear needs to
+// find the item's keys again:
 //
 //	item ID → story ID length (uvarint) + story ID + published (8 bytes)
 //	          + band count (uvarint) + (band length (uvarint) + band)… + signature
 
 const (
-	nsPerDay = int64(24 * time.Hour)
-	// nearScanMax bounds the keys a lookup reads under one (day, band),
-	// the newest first: a band shared by more items in one day (a
+	nsPerWeek = int64(7 * 24 * time.Hour)
+	// nearScanMax bounds the keys a lookup reads under one (week, band),
+	// the newest first: a band shared by more items in one week (a
 	// template repeated verbatim) adds only its newest nearScanMax.
 	nearScanMax = 1024
 	maxBandLen  = 255
@@ -106,12 +108,12 @@ func (w *Writer) NearCandidates(bands [][]byte, from, to time.Time, limit int) (
 	var hits []*hit
 	byID := map[string]*hit{}
 	c := w.tx.Bucket(bucketNear).Cursor()
-	for day := hi / nsPerDay; day >= lo/nsPerDay; day-- {
+	for week := hi / nsPerWeek; week >= lo/nsPerWeek; week-- {
 		for _, b := range bands {
 			if len(b) == 0 || len(b) > maxBandLen {
 				continue
 			}
-			prefix := nearKey(day*nsPerDay, b, "")[:4+1+len(b)]
+			prefix := nearKey(week*nsPerWeek, b, "")[:4+1+len(b)]
 			// Seek past the newest key in the window, then walk back.
 			k, _ := c.Seek(append(slices.Clip(prefix), be64(hi+1)...))
 			if k == nil {
@@ -248,7 +250,7 @@ func decodeNear(v []byte) (nearEntry, error) {
 
 func nearKey(ns int64, band []byte, itemID string) []byte {
 	k := make([]byte, 0, 4+1+len(band)+8+len(itemID))
-	k = binary.BigEndian.AppendUint32(k, uint32(ns/nsPerDay))
+	k = binary.BigEndian.AppendUint32(k, uint32(ns/nsPerWeek))
 	k = append(k, byte(len(band)))
 	k = append(k, band...)
 	k = binary.BigEndian.AppendUint64(k, uint64(ns))

@@ -216,7 +216,7 @@ func TestNearEdgeTimes(t *testing.T) {
 	}
 }
 
-// TestNearHotBand: a band shared by very many items in one day (a
+// TestNearHotBand: a band shared by very many items in one week (a
 // template repeated verbatim) returns its newest, and the lookup stays
 // bounded.
 func TestNearHotBand(t *testing.T) {
@@ -233,5 +233,23 @@ func TestNearHotBand(t *testing.T) {
 	}
 	if all := lookup(t, s, []string{"hot"}, nearT0.Add(-time.Hour), nearT0, 0); len(all) > 1024 || !strings.HasPrefix(all[0], "i0000") {
 		t.Errorf("unbounded lookup returned %d items, first %q", len(all), all[0])
+	}
+}
+
+// TestNearAcrossWeeks: the index is partitioned by week (weeks start on
+// Thursday, as 1 January 1970 did); a window finds items on both sides.
+func TestNearAcrossWeeks(t *testing.T) {
+	s := storetest.Open(t)
+	thursday := time.Date(2019, 5, 9, 0, 0, 0, 0, time.UTC)
+	putNear(t, s,
+		nearItem{"wed", thursday.Add(-time.Nanosecond), []string{"b"}},
+		nearItem{"thu", thursday, []string{"b"}},
+		nearItem{"prev", thursday.Add(-8 * 24 * time.Hour), []string{"b"}},
+	)
+	if got := lookup(t, s, []string{"b"}, thursday.Add(-72*time.Hour), thursday.Add(time.Hour), 0); !slices.Equal(got, []string{"thu", "wed"}) {
+		t.Errorf("got %q", got)
+	}
+	if got := lookup(t, s, []string{"b"}, thursday.Add(-30*24*time.Hour), thursday.Add(-time.Nanosecond), 0); !slices.Equal(got, []string{"wed", "prev"}) {
+		t.Errorf("got %q", got)
 	}
 }
