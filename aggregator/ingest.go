@@ -2,11 +2,13 @@ package aggregator
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
 
 	"github.com/feedloom/feedloom"
+	"github.com/feedloom/feedloom/aggregator/clean"
 	"github.com/feedloom/feedloom/aggregator/cluster"
 	"github.com/feedloom/feedloom/aggregator/fetch"
 	"github.com/feedloom/feedloom/aggregator/normalize"
@@ -31,6 +33,9 @@ func (a *Aggregator) ingest(ctx context.Context, src feedloom.Source, st feedloo
 		was := ident
 		ident.judgeDocument(feed, items, now)
 		items = rekey(items, ident.Mode)
+		if err := in.clean(items); err != nil {
+			return err
+		}
 		for i := range items {
 			it := &items[i]
 			it.Primary = src.Primary
@@ -58,6 +63,71 @@ func (a *Aggregator) ingest(ctx context.Context, src feedloom.Source, st feedloo
 		st.LastModified = resp.LastModified
 		return w.PutSourceState(a.succeeded(st, resp.Status, now))
 	})
+}
+
+// metaBoilerplate names the source meta value holding the source's
+// boilerplate model (clean.Model as JSON).
+const metaBoilerplate = "boilerplate"
+
+// clean removes the source's boilerplate from items: the model learns from
+// the items it has not seen (their lines recur across the source's items,
+// or not), then every item is cleaned with it. An undated new item takes a
+// date from its body ("Publish Date: …") before the cleaning removes it.
+func (in *ingestion) clean(items []feedloom.Item) error {
+	var m clean.Model
+	if b, err := in.w.SourceMeta(in.src.URL, metaBoilerplate); err != nil {
+		return err
+	} else if b != nil {
+		if err := json.Unmarshal(b, &m); err != nil {
+			m = clean.Model{} // unreadable: learn again
+		}
+	}
+	var fresh []feedloom.Item
+	for i := range items {
+		it := &items[i]
+		if in.w.Tombstoned(it.ID) {
+			continue
+		}
+		if old, err := in.w.Item(it.ID); err != nil {
+			return err
+		} else if old != nil {
+			continue
+		}
+		if it.Published.IsZero() {
+			if d, ok := clean.BodyDate(it.Text, in.now); ok {
+				it.Published, it.Updated = d, d
+			}
+		}
+		fresh = append(fresh, *it)
+	}
+	if len(fresh) > 0 {
+		m.Learn(fresh)
+		b, err := json.Marshal(&m)
+		if err != nil {
+			return err
+		}
+		if err := in.w.PutSourceMeta(in.src.URL, metaBoilerplate, b); err != nil {
+			return err
+		}
+	}
+	for i := range items {
+		m.Clean(&items[i])
+	}
+	return nil
+}
+
+// SourceBoilerplate returns the line shapes treated as boilerplate in the
+// items of source.
+func SourceBoilerplate(ctx context.Context, st *store.Store, source string) ([]string, error) {
+	var m clean.Model
+	b, err := st.SourceMeta(ctx, source, metaBoilerplate)
+	if err != nil || b == nil {
+		return m.Boilerplate(), err
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("aggregator: boilerplate of %s: %w", source, err)
+	}
+	return m.Boilerplate(), nil
 }
 
 // An ingestion stores the items of one poll of one source.
