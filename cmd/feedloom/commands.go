@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -65,9 +67,10 @@ func cmdSources(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
+	var details bytes.Buffer
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 	if !*asJSON {
-		fmt.Fprintln(tw, "NAME\tURL\tSTATE\tLAST SUCCESS\tSTATUS\tERRORS\tNEXT POLL\tITEMS")
+		fmt.Fprintln(tw, "NAME\tURL\tSTATE\tLAST SUCCESS\tSTATUS\tERRORS\tNEXT POLL\tITEMS\tLAST ERROR")
 	}
 	enc := json.NewEncoder(e.stdout)
 	for _, src := range cfg.Sources {
@@ -101,20 +104,31 @@ func cmdSources(ctx context.Context, e *env, args []string) error {
 			}
 			continue
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%d\n", name, src.URL, state, when(s.LastSuccess),
-			status(s.LastStatus), s.ConsecutiveFails, when(s.NextPoll), s.Items)
-		if s.LastError != "" {
-			fmt.Fprintf(tw, "\t  error: %s\t\t\t\t\t\t\n", s.LastError)
-		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%d\t%s\n", name, src.URL, state, when(s.LastSuccess),
+			status(s.LastStatus), s.ConsecutiveFails, when(s.NextPoll), s.Items, clip(s.LastError, 100))
 		if *verbose {
-			line := "identity: " + ident.Mode
-			if ident.Reason != "" {
-				line += " since " + when(ident.Since) + " (" + ident.Reason + ")"
+			bp, err := aggregator.SourceBoilerplate(ctx, st, src.URL)
+			if err != nil {
+				return err
 			}
-			fmt.Fprintf(tw, "\t  %s\t\t\t\t\t\t\n", line)
+			fmt.Fprintf(&details, "\n%s (%s)\n  identity: %s", name, src.URL, ident.Mode)
+			if ident.Reason != "" {
+				fmt.Fprintf(&details, " since %s (%s)", when(ident.Since), ident.Reason)
+			}
+			details.WriteString("\n")
+			if s.LastError != "" {
+				fmt.Fprintf(&details, "  last error: %s\n", s.LastError)
+			}
+			for _, l := range bp {
+				fmt.Fprintf(&details, "  boilerplate: %q\n", l)
+			}
 		}
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err = io.Copy(e.stdout, &details)
+	return err
 }
 
 func cmdStories(ctx context.Context, e *env, args []string) error {
