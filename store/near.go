@@ -91,7 +91,7 @@ func (w *Writer) PutNear(itemID, storyID string, published time.Time, sig []byte
 // NearCandidates returns items sharing at least one band with bands,
 // published within [from, to], deduped, at most limit (no limit when
 // limit <= 0): those sharing the most bands first, then the most recently
-// published, then by item ID.
+// published, then by item ID. An item already in the index finds itself.
 func (w *Writer) NearCandidates(bands [][]byte, from, to time.Time, limit int) ([]NearCandidate, error) {
 	if err := w.ctx.Err(); err != nil {
 		return nil, err

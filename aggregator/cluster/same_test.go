@@ -82,6 +82,12 @@ func TestSame(t *testing.T) {
 		"earthquake template, both on a Tuesday": {
 			copyOf{"Strong earthquake hits Papua New Guinea", quakeMorobe},
 			copyOf{"Strong earthquake hits Papua New Guinea", quakeNewIreland}, false},
+		"the same text but one number": {
+			copyOf{"Strong earthquake hits Papua New Guinea", quakeMorobe},
+			copyOf{"Strong earthquake hits Papua New Guinea", strings.Replace(quakeMorobe, "7.1", "6.4", 1)}, false},
+		"the same text but another weekday": {
+			copyOf{"Russia, Japan hold talks", talksMoscow},
+			copyOf{"Russia, Japan hold talks", strings.Replace(strings.Replace(talksMoscow, "Friday", "Monday", 1), "Moscow on", "Tokyo on", 1)}, false},
 		"central bank, next month": {
 			copyOf{"RBA decision", rbaHold},
 			copyOf{"RBA decision", rbaCut}, false},
@@ -117,4 +123,18 @@ func shareBand(a, b cluster.Signature) bool {
 		}
 	}
 	return false
+}
+
+func TestWhy(t *testing.T) {
+	a := cluster.Fingerprint("Rovers beat Eastfield", matchRovers)
+	b := cluster.Fingerprint("Ashford held by Millbrook", matchAshford)
+	if why := cluster.Why(a, b); !strings.HasPrefix(why, "different: anchors differ") {
+		t.Errorf("Why = %q", why)
+	}
+	if why := cluster.Why(a, cluster.Fingerprint("", firstParagraph(matchRovers))); !strings.HasPrefix(why, "same: same lead") {
+		t.Errorf("Why = %q", why)
+	}
+	if why := cluster.Why(a, cluster.Fingerprint("", "Rovers won.")); !strings.HasPrefix(why, "different: too short") {
+		t.Errorf("Why = %q", why)
+	}
 }
