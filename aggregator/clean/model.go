@@ -220,9 +220,6 @@ func itemShapes(it *feedloom.Item) map[string]bool {
 var (
 	// urls in a line become "@url".
 	urls = regexp.MustCompile(`(?i)\b(?:https?://|www\.)\S+`)
-	// numbers: any word with a digit in it ("77346", "11may", "#4f2a",
-	// "14:08") becomes "#".
-	numbers = regexp.MustCompile(`[\p{L}\p{N}_\-./:]*\p{Nd}[\p{L}\p{N}_\-./:]*`)
 )
 
 // shape returns the key a line is counted under: lower case, white space
@@ -240,13 +237,51 @@ func shape(line string) (key string, long bool) {
 			return strings.TrimSpace(label + " @date"), false
 		}
 	}
-	s = urls.ReplaceAllString(s, "@url")
-	s = numbers.ReplaceAllString(s, "#")
+	if strings.Contains(s, "http") || strings.Contains(s, "www.") {
+		s = urls.ReplaceAllString(s, "@url")
+	}
+	s = hashNumbers(s)
 	if len(s) > maxKeyBytes {
 		sum := sha256.Sum256([]byte(s))
 		s = truncate(s, maxKeyBytes-20) + "… " + hex.EncodeToString(sum[:8])
 	}
 	return s, n > longLine
+}
+
+// hashNumbers replaces every word that holds a digit with "#", where a
+// word is a run of letters, digits and the characters _ - . / : (so
+// "11May", "2019-05-11", "14:08" and "77346" each become "#"). It is the
+// hand-written form of a regular expression that cost a fifth of a poll.
+func hashNumbers(s string) string {
+	isWord := func(r rune) bool {
+		return unicode.IsLetter(r) || unicode.IsNumber(r) || strings.ContainsRune("_-./:", r)
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if !isWord(r) {
+			b.WriteString(s[i : i+n])
+			i += n
+			continue
+		}
+		j, digit := i, false
+		for j < len(s) {
+			r, n := utf8.DecodeRuneInString(s[j:])
+			if !isWord(r) {
+				break
+			}
+			digit = digit || unicode.Is(unicode.Nd, r)
+			j += n
+		}
+		if digit {
+			b.WriteByte('#')
+		} else {
+			b.WriteString(s[i:j])
+		}
+		i = j
+	}
+	return b.String()
 }
 
 // truncate cuts s to at most n bytes on a rune boundary.
