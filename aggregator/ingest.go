@@ -217,31 +217,39 @@ func (in *ingestion) store(it *feedloom.Item) error {
 // maxCandidates bounds the near-duplicate candidates verified for one item.
 const maxCandidates = 32
 
-// nearStory fingerprints a new item and, when it has no story yet (no item
-// with its canonical URL), looks for a near-duplicate published within the
-// cluster window and takes its story. It returns the fingerprint for the
-// index (nil when clustering is off).
+// nearStory fingerprints a new item and looks for a near-duplicate
+// published within the cluster window. Without a story yet (no item shares
+// its canonical URL) the item takes the best match's story. With one, a
+// match in another story means the two stories are one (the link ties the
+// item to one, its text to the other): they are merged. It returns the
+// fingerprint for the index (nil when clustering is off).
 func (in *ingestion) nearStory(it *feedloom.Item) (*cluster.Signature, error) {
 	if !in.a.o.Cluster {
 		return nil, nil
 	}
 	sig := cluster.Fingerprint(it.Title, it.Text)
-	if it.Story != "" {
-		return &sig, nil
-	}
 	win := in.a.o.ClusterWindow
 	cands, err := in.w.NearCandidates(sig.Bands(), it.Published.Add(-win), it.Published.Add(win), maxCandidates)
 	if err != nil {
 		return nil, err
 	}
-	best := -1.0
+	best, match := -1.0, ""
 	for _, c := range cands {
 		var other cluster.Signature
 		if err := other.UnmarshalBinary(c.Sig); err != nil {
 			continue // written by another version: not a candidate
 		}
 		if same, score := cluster.Same(sig, other); same && score > best {
-			best, it.Story = score, c.Story
+			best, match = score, c.Story
+		}
+	}
+	switch {
+	case match == "":
+	case it.Story == "":
+		it.Story = match
+	case match != it.Story:
+		if it.Story, err = in.w.MergeStories(it.Story, match); err != nil {
+			return nil, err
 		}
 	}
 	return &sig, nil

@@ -300,3 +300,43 @@ func TestStoriesAll(t *testing.T) {
 		t.Errorf("stories = %v, want %v (by newest member)", got, want)
 	}
 }
+
+func TestMergeStoriesKeepsTheFirstSeen(t *testing.T) {
+	s := storetest.Open(t)
+	ctx := context.Background()
+	older := item("http://defa/feed", "guid:d", "http://defa/77346", t0.Add(2*time.Hour), "defense")
+	older.FirstSeen = t0
+	newer := item("http://tass/feed", "guid:t", "http://tass/1", t0, "defense", "russia")
+	newer.FirstSeen = t0.Add(time.Hour)
+	save(t, s, older, newer)
+	var kept string
+	err := s.Update(ctx, func(w *store.Writer) error {
+		if err := w.PutNear(newer.ID, newer.ID, newer.Published, []byte("sig"), [][]byte{[]byte("band")}); err != nil {
+			return err
+		}
+		var err error
+		kept, err = w.MergeStories(newer.ID, older.ID)
+		if err != nil {
+			return err
+		}
+		if got := w.StoryByURL(newer.URL); got != older.ID {
+			t.Errorf("URL of the moved item points at %s, want %s", got, older.ID)
+		}
+		if n, _ := w.Near(newer.ID); n == nil || n.Story != older.ID {
+			t.Errorf("near entry of the moved item: %+v, want story %s", n, older.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if kept != older.ID {
+		t.Errorf("kept %s, want the story first seen %s", kept, older.ID)
+	}
+	for _, topic := range []string{"defense", "russia"} {
+		es, err := s.TopicEntries(ctx, topic, 0)
+		if err != nil || len(es) != 1 || es[0].Story.ID != older.ID || len(es[0].Items) != 2 {
+			t.Errorf("%s: %d entries (%v); want the one merged story with 2 members", topic, len(es), err)
+		}
+	}
+}

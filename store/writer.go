@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"fmt"
@@ -265,4 +266,120 @@ func (w *Writer) bumpTopic(t string) error {
 	buf := make([]byte, 8)
 	binary.BigEndian.PutUint64(buf, v+1)
 	return b.Put([]byte(t), buf)
+}
+
+// MergeStories makes one story of stories a and b, found to be the same
+// (an item shares its link with one and its text with the other). The
+// story first seen keeps its ID, and so its published entry; the other's
+// members move into it and its entry leaves every topic. It returns the
+// ID kept.
+func (w *Writer) MergeStories(a, b string) (string, error) {
+	if a == b {
+		return a, nil
+	}
+	sa, err := w.story(a)
+	if err != nil {
+		return "", err
+	}
+	sb, err := w.story(b)
+	if err != nil {
+		return "", err
+	}
+	if sa == nil || sb == nil {
+		return "", fmt.Errorf("store: merge stories %s and %s: missing story", a, b)
+	}
+	fa, err := w.firstSeen(sa)
+	if err != nil {
+		return "", err
+	}
+	fb, err := w.firstSeen(sb)
+	if err != nil {
+		return "", err
+	}
+	keep, gone := sa, sb
+	if fb.Before(fa) || (fb.Equal(fa) && b < a) {
+		keep, gone = sb, sa
+	}
+	// Take the gone story out of its topics, then move its members.
+	key := timeKey(gone.Published, gone.ID)
+	for _, t := range gone.Topics {
+		if tb := w.tx.Bucket(bucketTopics).Bucket([]byte(t)); tb != nil {
+			if err := tb.Delete(key); err != nil {
+				return "", err
+			}
+		}
+		if err := w.bumpTopic(t); err != nil {
+			return "", err
+		}
+	}
+	if err := w.tx.Bucket(bucketStories).Delete([]byte(gone.ID)); err != nil {
+		return "", err
+	}
+	for _, id := range gone.Items {
+		it, err := w.Item(id)
+		if err != nil {
+			return "", err
+		}
+		if it == nil {
+			continue
+		}
+		it.Story = keep.ID
+		if err := putJSON(w.tx.Bucket(bucketItems), []byte(id), it); err != nil {
+			return "", err
+		}
+		if it.URL != "" && w.StoryByURL(it.URL) == gone.ID {
+			if err := w.tx.Bucket(bucketURLs).Put([]byte(it.URL), []byte(keep.ID)); err != nil {
+				return "", err
+			}
+		}
+		if err := w.restoryNear(id, keep.ID); err != nil {
+			return "", err
+		}
+		keep.Items = append(keep.Items, id)
+	}
+	if err := putJSON(w.tx.Bucket(bucketStories), []byte(keep.ID), keep); err != nil {
+		return "", err
+	}
+	return keep.ID, w.refile(keep.ID, "")
+}
+
+func (w *Writer) story(id string) (*feedloom.Story, error) {
+	var s feedloom.Story
+	ok, err := getJSON(w.tx.Bucket(bucketStories), []byte(id), &s)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return &s, nil
+}
+
+// firstSeen is when the first of a story's members was stored.
+func (w *Writer) firstSeen(s *feedloom.Story) (time.Time, error) {
+	var first time.Time
+	for _, id := range s.Items {
+		it, err := w.Item(id)
+		if err != nil {
+			return first, err
+		}
+		if it != nil && (first.IsZero() || it.FirstSeen.Before(first)) {
+			first = it.FirstSeen
+		}
+	}
+	return first, nil
+}
+
+// restoryNear points an item's near-index entry at story.
+func (w *Writer) restoryNear(itemID, story string) error {
+	v := w.tx.Bucket(bucketNearSig).Get([]byte(itemID))
+	if v == nil {
+		return nil
+	}
+	e, err := decodeNear(v)
+	if err != nil {
+		return fmt.Errorf("store: near index: item %s: %w", itemID, err)
+	}
+	bands := make([][]byte, len(e.bands))
+	for i, b := range e.bands {
+		bands[i] = bytes.Clone(b)
+	}
+	return w.PutNear(itemID, story, time.Unix(0, e.published), bytes.Clone(e.sig), bands)
 }

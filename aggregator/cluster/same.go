@@ -14,6 +14,11 @@ const (
 	shortText    = 20   // shingles under which a text must be copied nearly whole,
 	minShortLead = 0.8  // this much of it,
 	minTitle     = 0.25 // or share this much of the shorter title
+	// A copy that rewrote or dropped its lead (a repost starting at the
+	// second paragraph) is still the story when it keeps the title and
+	// most of the text.
+	minSameTitle     = 0.8
+	minTitledContain = 0.8
 )
 
 // Same reports whether a and b are the same story, and a similarity
@@ -74,6 +79,8 @@ func compare(a, b Signature) verdict {
 		v.same, v.rule = true, "same lead, shorter text contained"
 	case a.shingles > leadLen && v.jaccard >= minJaccard:
 		v.same, v.rule = true, "same text"
+	case v.title >= minSameTitle && v.contained >= minTitledContain:
+		v.same, v.rule = true, "same title, shorter text contained"
 	default:
 		v.rule = "texts differ"
 	}

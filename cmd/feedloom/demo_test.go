@@ -69,7 +69,29 @@ func TestDemo(t *testing.T) {
 				if ext != "json" {
 					checkFeedparser(t, body)
 				}
+				if topic.Name == "missile-defense" && ext == "rss" {
+					checkLavrov(t, body)
+				}
 			})
+		}
+	}
+}
+
+// checkLavrov requires the demo's Lavrov story, carried by TASS, the wire
+// digest and the defapress-style repost, to be one entry crediting the
+// other outlets, without the repost's page chrome.
+func checkLavrov(t *testing.T, rss []byte) {
+	t.Helper()
+	const title = "<title>Moscow Views Deployment of US Missile Defense in Japan as Threat</title>"
+	if n := strings.Count(string(rss), title); n != 1 {
+		t.Errorf("the Lavrov story appears %d times, want once", n)
+	}
+	if !strings.Contains(string(rss), "Also reported by: ") {
+		t.Error("no entry credits other outlets")
+	}
+	for _, chrome := range []string{"News ID", "Message end/", "your comment"} {
+		if strings.Contains(string(rss), chrome) {
+			t.Errorf("page chrome %q republished", chrome)
 		}
 	}
 }
