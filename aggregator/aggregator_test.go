@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -199,5 +200,38 @@ func TestRunStopsOnCancel(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("Run returned %v after cancel", err)
+	}
+}
+
+func TestEditMovesStoryUpdatedNotEntries(t *testing.T) {
+	first := feedOf("a|Grain exports|https://e.org/a|Sat, 11 May 2019 10:00:00 +0000")
+	edited := strings.Replace(first, "About Grain exports.", "About record grain exports.", 1)
+	var n atomic.Int32
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) == 1 {
+			w.Write([]byte(first))
+		} else {
+			w.Write([]byte(edited))
+		}
+	}))
+	defer origin.Close()
+	st := storetest.Open(t)
+	c := &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	src := feedloom.Source{URL: origin.URL}
+	agg := newAggregator(st, []feedloom.Source{src}, c)
+	ctx := context.Background()
+	agg.Poll(ctx, src)
+	before, _ := st.TopicEntries(ctx, "all", 0)
+	c.t = c.t.Add(time.Hour)
+	if r := agg.Poll(ctx, src); r.Updated != 1 {
+		t.Fatalf("second poll = %v, want 1 updated", r)
+	}
+	after, _ := st.TopicEntries(ctx, "all", 0)
+	if len(before) != 1 || len(after) != 1 || after[0].Story.ID != before[0].Story.ID {
+		t.Fatalf("entries before %d, after %d: an edit must keep one entry with its id", len(before), len(after))
+	}
+	if !after[0].Story.Updated.Equal(c.t) || !after[0].Story.Published.Equal(before[0].Story.Published) {
+		t.Errorf("after the edit: published %s updated %s; want published kept and updated = %s",
+			after[0].Story.Published, after[0].Story.Updated, c.t)
 	}
 }
