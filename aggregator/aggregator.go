@@ -39,6 +39,9 @@ type Options struct {
 	MaxAge       time.Duration
 	MaxPerSource int
 	PruneEvery   time.Duration
+	// Observe, when set, is called with the result of every poll (for
+	// metrics). It must not block.
+	Observe func(Result)
 	// Now is the clock; default time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -86,6 +89,8 @@ type Result struct {
 	New         int  // items stored for the first time
 	Updated     int  // stored items whose content changed
 	Unchanged   int
+	Bytes       int           // body bytes received (after decompression)
+	Duration    time.Duration // fetch to commit
 	Err         error
 }
 
@@ -191,6 +196,16 @@ func (a *Aggregator) due(ctx context.Context) ([]feedloom.Source, time.Time, err
 
 // Poll fetches, parses and stores one source.
 func (a *Aggregator) Poll(ctx context.Context, src feedloom.Source) Result {
+	start := time.Now()
+	res := a.poll(ctx, src)
+	res.Duration = time.Since(start)
+	if a.o.Observe != nil {
+		a.o.Observe(res)
+	}
+	return res
+}
+
+func (a *Aggregator) poll(ctx context.Context, src feedloom.Source) Result {
 	log := a.o.Logger.With(slog.String("source", src.URL))
 	res := Result{Source: src.URL}
 	st, err := a.st.SourceState(ctx, src.URL)
@@ -206,7 +221,7 @@ func (a *Aggregator) Poll(ctx context.Context, src feedloom.Source) Result {
 		AllowFile:    isFile(src.URL),
 	})
 	if resp != nil {
-		res.Status = resp.Status
+		res.Status, res.Bytes = resp.Status, len(resp.Body)
 	}
 	switch {
 	case err != nil:

@@ -178,3 +178,24 @@ func TestRetentionByAge(t *testing.T) {
 		t.Errorf("the pruned item came back: %v", r)
 	}
 }
+
+func TestIngestPushedDocument(t *testing.T) {
+	st := storetest.Open(t)
+	c := &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	src := feedloom.Source{URL: "https://e.org/feed"}
+	agg := newAggregator(st, []feedloom.Source{src}, c)
+	ctx := context.Background()
+	doc := feedOf("a|A|https://e.org/a|Sat, 11 May 2019 10:00:00 +0000", "b|B|/b|")
+	r, err := agg.Ingest(ctx, src, []byte(doc), "application/rss+xml", src.URL)
+	if err != nil || r.New != 2 {
+		t.Fatalf("Ingest = %v, %v; want 2 new", r, err)
+	}
+	items, _ := st.Items(ctx, store.ItemQuery{Source: src.URL})
+	if len(items) != 2 || items[0].URL != "https://e.org/b" {
+		t.Errorf("items %+v; want 2, the relative link resolved against the document URL", items)
+	}
+	s, _ := st.SourceState(ctx, src.URL)
+	if !s.LastPoll.IsZero() || s.ETag != "" {
+		t.Errorf("a push changed the polling state: %+v", s)
+	}
+}

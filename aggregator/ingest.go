@@ -13,18 +13,43 @@ import (
 	"github.com/feedloom/feedloom/aggregator/fetch"
 	"github.com/feedloom/feedloom/aggregator/normalize"
 	"github.com/feedloom/feedloom/store"
+	"github.com/mmcdole/gofeed"
 )
 
 // ingest parses a fetched document and stores its items together with the
-// source's new state, in one transaction.
+// source's new state (its validators, a successful poll), in one
+// transaction.
 func (a *Aggregator) ingest(ctx context.Context, src feedloom.Source, st feedloom.SourceState, resp *fetch.Response, now time.Time, res *Result) error {
-	feed, err := normalize.Parse(resp.Body, resp.ContentType)
+	return a.ingestDocument(ctx, src, resp.Body, resp.ContentType, resp.URL, now, res, func(w *store.Writer, feed *gofeed.Feed) error {
+		st.Title = feed.Title
+		st.SiteURL = normalize.CanonicalURL(feed.Link, mustParse(resp.URL))
+		st.ETag = resp.ETag
+		st.LastModified = resp.LastModified
+		return w.PutSourceState(a.succeeded(st, resp.Status, now))
+	})
+}
+
+// Ingest stores a feed document of src that arrived other than by polling
+// (a WebSub push): the same parse, cleanup, identity, dedup and clustering
+// as a poll, without touching the source's polling state. docURL is the
+// base for relative links.
+func (a *Aggregator) Ingest(ctx context.Context, src feedloom.Source, body []byte, contentType, docURL string) (Result, error) {
+	res := Result{Source: src.URL, Bytes: len(body)}
+	err := a.ingestDocument(ctx, src, body, contentType, docURL, a.o.Now(), &res, nil)
+	return res, err
+}
+
+// ingestDocument parses body and stores its items in one transaction;
+// then, in the same transaction, calls after (when not nil).
+func (a *Aggregator) ingestDocument(ctx context.Context, src feedloom.Source, body []byte, contentType, docURL string, now time.Time, res *Result,
+	after func(*store.Writer, *gofeed.Feed) error) error {
+	feed, err := normalize.Parse(body, contentType)
 	if err != nil {
 		return err
 	}
-	items := normalize.Items(feed, src, resp.URL, now)
+	items := normalize.Items(feed, src, docURL, now)
 	return a.st.Update(ctx, func(w *store.Writer) error {
-		*res = Result{Source: res.Source, Status: res.Status}
+		*res = Result{Source: res.Source, Status: res.Status, Bytes: res.Bytes}
 		in := &ingestion{a: a, w: w, src: src, now: now, res: res}
 		ident, err := loadIdentity(w, src.URL)
 		if err != nil {
@@ -57,11 +82,10 @@ func (a *Aggregator) ingest(ctx context.Context, src feedloom.Source, st feedloo
 				return err
 			}
 		}
-		st.Title = feed.Title
-		st.SiteURL = normalize.CanonicalURL(feed.Link, mustParse(resp.URL))
-		st.ETag = resp.ETag
-		st.LastModified = resp.LastModified
-		return w.PutSourceState(a.succeeded(st, resp.Status, now))
+		if after != nil {
+			return after(w, feed)
+		}
+		return nil
 	})
 }
 

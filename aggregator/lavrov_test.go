@@ -82,4 +82,3 @@ func TestLavrovOneStory(t *testing.T) {
 		})
 	}
 }
-
