@@ -317,7 +317,7 @@ func serve(ctx context.Context, e *env, cfg *config.Config, ln net.Listener) err
 		return err
 	}
 	srv := &http.Server{
-		Handler:           newPublisher(cfg, st).Handler(),
+		Handler:           routes(newPublisher(cfg, st).Handler()),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      30 * time.Second,
