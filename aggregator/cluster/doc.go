@@ -49,6 +49,9 @@
 //     MinHash resemblance J as J·(a+b)/((1+J)·a) for shingle counts a ≤ b.
 //  5. Same when the resemblance of the whole texts is at least 0.75, for a
 //     copy whose start differs (an introduction before the wire text).
+//  6. Same when the shorter title's words are at least 80% in the other
+//     title and at least 80% of the shorter text is in the other: a
+//     repost that dropped or rewrote the lead paragraph.
 //
 // Otherwise different. The score Same returns is the larger of the
 // resemblance and the mean of lead share and containment; it ranks
