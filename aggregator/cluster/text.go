@@ -28,39 +28,44 @@ type token struct {
 func scan(s string, emit func(token)) {
 	pos := 0
 	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if !isWordRune(r) {
+		r, size := rune(s[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(s[i:])
+		}
+		first := classify(r)
+		if first&cWord == 0 {
 			i += size
 			continue
 		}
 		h := uint64(fnvOffset)
 		runes, letters, upper := 0, 0, 0
-		digit := false
-		first := r
-		prevDigit, prevLower := false, false
+		digit, prevDigit, prevLower := false, false, false
 		for i < len(s) {
-			r, size = utf8.DecodeRuneInString(s[i:])
-			if isWordRune(r) {
-				isUpper := unicode.IsUpper(r) || unicode.IsTitle(r)
-				if prevLower && isUpper {
+			r, size = rune(s[i]), 1
+			if r >= utf8.RuneSelf {
+				r, size = utf8.DecodeRuneInString(s[i:])
+			}
+			c := classify(r)
+			if c&cWord != 0 {
+				if prevLower && c&cUpper != 0 {
 					break // "TokyoRussian": two words glued where markup was dropped
 				}
-				prevLower = unicode.IsLower(r)
-				if unicode.IsLetter(r) {
+				prevLower, prevDigit = c&cLower != 0, c&cDigit != 0
+				digit = digit || prevDigit
+				if c&cLetter != 0 {
 					letters++
-					if isUpper {
+					if c&cUpper != 0 {
 						upper++
+						r = toLower(r)
 					}
 				}
-				prevDigit = unicode.IsDigit(r)
-				digit = digit || prevDigit
-				h = fnvRune(h, unicode.ToLower(r))
+				h = fnvRune(h, r)
 				runes++
 				i += size
 				continue
 			}
 			if prevDigit && isNumberSep(r) {
-				if n, nsize := utf8.DecodeRuneInString(s[i+size:]); unicode.IsDigit(n) {
+				if n, nsize := utf8.DecodeRuneInString(s[i+size:]); classify(n)&cDigit != 0 {
 					switch r {
 					case ',':
 					case '–', '—', '‒':
@@ -68,7 +73,7 @@ func scan(s string, emit func(token)) {
 					default:
 						h = fnvRune(h, r)
 					}
-					h = fnvRune(h, unicode.ToLower(n))
+					h = fnvRune(h, n)
 					i += size + nsize
 					runes++
 					continue
@@ -79,17 +84,63 @@ func scan(s string, emit func(token)) {
 		i = skipClitic(s, i)
 		t := token{hash: mix(h), pos: pos, number: digit}
 		acronym := letters >= 2 && upper == letters
-		t.stop = !digit && !acronym && stopWords[t.hash]
-		capitalized := unicode.IsUpper(first) || unicode.IsTitle(first)
-		t.anchor = !t.stop && (digit || (capitalized && runes >= 2) || ordinals[t.hash])
+		class := wordClasses[t.hash]
+		t.stop = !digit && !acronym && class == stopWord
+		t.anchor = !t.stop && (digit || (first&cUpper != 0 && runes >= 2) || class == ordinal)
 		emit(t)
 		pos++
 	}
 }
 
-func isWordRune(r rune) bool {
-	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
+// Classes of runes.
+const (
+	cWord   = 1 << iota // letter, digit or combining mark
+	cLetter             //
+	cUpper              // upper or title case
+	cLower              //
+	cDigit              //
+)
+
+var asciiClasses = func() (t [utf8.RuneSelf]uint8) {
+	for r := range t {
+		t[r] = slowClassify(rune(r))
+	}
+	return t
+}()
+
+func classify(r rune) uint8 {
+	if r < utf8.RuneSelf {
+		return asciiClasses[r]
+	}
+	return slowClassify(r)
 }
+
+func slowClassify(r rune) uint8 {
+	switch {
+	case unicode.IsLetter(r):
+		switch {
+		case unicode.IsUpper(r) || unicode.IsTitle(r):
+			return cWord | cLetter | cUpper
+		case unicode.IsLower(r):
+			return cWord | cLetter | cLower
+		}
+		return cWord | cLetter
+	case unicode.IsDigit(r):
+		return cWord | cDigit
+	case unicode.Is(unicode.Mn, r):
+		return cWord
+	}
+	return 0
+}
+
+func toLower(r rune) rune {
+	if r < utf8.RuneSelf {
+		return r + 'a' - 'A'
+	}
+	return unicode.ToLower(r)
+}
+
+func isWordRune(r rune) bool { return classify(r)&cWord != 0 }
 
 func isNumberSep(r rune) bool {
 	switch r {
@@ -177,27 +228,37 @@ func stripDateline(text string) string {
 // openers. They are left out of shingles, so "said on Saturday" and "said
 // Saturday" shingle alike, and out of anchors, so "The" opening a sentence
 // is not taken for a name.
-var stopWords = hashSet(`a about above after again against all also although am among an and another any
+var stopWords = `a about above after again against all also although am among an and another any
 are as at be because been before being below between both but by can could did do does doing down during
 each either even ever every few for from further had has have having he her here hers him his how however
 i if in into is it its itself just least less many me meanwhile more most much must my neither no nor not
 now of off on once only or other mr mrs ms dr our ours out over own per said same says she should since so some still
 such than that the their theirs them then there these they this those though through thus to too under
 until up upon very via was we were what when where whether which while who whom whose why will with
-within without would yet you your according`)
+within without would yet you your according`
 
 // ordinals are anchors although written in lower case: "first-quarter"
 // and "second-quarter" results are different news.
-var ordinals = hashSet(`first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth`)
+var ordinals = `first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth`
 
-func hashSet(words string) map[uint64]bool {
-	m := make(map[uint64]bool)
-	for _, w := range strings.Fields(words) {
-		h := uint64(fnvOffset)
-		for _, r := range w {
-			h = fnvRune(h, unicode.ToLower(r))
+const (
+	stopWord = 1 + iota
+	ordinal
+)
+
+// wordClasses maps the hash of a stop word or an ordinal to its class.
+var wordClasses = func() map[uint64]uint8 {
+	m := make(map[uint64]uint8)
+	add := func(words string, class uint8) {
+		for _, w := range strings.Fields(words) {
+			h := uint64(fnvOffset)
+			for _, r := range w {
+				h = fnvRune(h, unicode.ToLower(r))
+			}
+			m[mix(h)] = class
 		}
-		m[mix(h)] = true
 	}
+	add(stopWords, stopWord)
+	add(ordinals, ordinal)
 	return m
-}
+}()
