@@ -35,6 +35,7 @@ type Config struct {
 	// Retention bounds what is kept. Items removed by it leave a
 	// tombstone, so they never come back as new.
 	Retention Retention
+	Log       Log
 	Sources   []feedloom.Source // in file order, OPML entries expanded in place
 	Topics    []feedloom.Topic  // in file order
 
@@ -110,6 +111,7 @@ func Parse(file string, data []byte) (*Config, error) {
 		Poll:      Poll{Interval: defaultInterval, Workers: defaultWorkers},
 		Cluster:   Cluster{Enabled: true, Window: defaultWindow},
 		Retention: Retention{MaxAge: defaultMaxAge, CheckInterval: defaultPrune},
+		Log:       Log{Format: "text"},
 	}
 	d := &decoder{file: file}
 	if root, ok := d.document(data); ok {

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -120,6 +121,7 @@ func TestLoadEveryKey(t *testing.T) {
 		Poll:      Poll{Interval: 36 * time.Hour, Workers: 4},
 		Cluster:   Cluster{Enabled: false, Window: 48 * time.Hour},
 		Retention: Retention{MaxAge: 30 * 24 * time.Hour, MaxPerSource: 500, CheckInterval: 6 * time.Hour},
+		Log:       Log{Format: "json", Level: slog.LevelDebug},
 		Sources: []feedloom.Source{
 			{URL: "https://example.org/feed.xml", Name: "Example", Tags: []string{"defense", "english"}},
 			{URL: "file://" + filepath.ToSlash(filepath.Join(dir, "feeds", "local.xml"))},

@@ -68,6 +68,7 @@ func (b *builder) fields() []field {
 			field{key: "max_items_per_source", decode: integer(&c.Retention.MaxPerSource, 0, 100_000_000)},
 			field{key: "check_interval", decode: duration(&c.Retention.CheckInterval)},
 		)},
+		{key: "log", decode: logSection(&c.Log)},
 		{key: "sources", decode: b.sources, required: true},
 		{key: "topics", decode: b.topics},
 	}
