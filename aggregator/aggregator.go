@@ -242,7 +242,7 @@ func (a *Aggregator) poll(ctx context.Context, src feedloom.Source) Result {
 		log.Warn("poll failed", slog.Int("status", res.Status), slog.String("class", fetch.Classify(res.Err)), slog.Any("error", res.Err))
 		return res
 	}
-	log.Info("polled", slog.Int("status", res.Status), slog.Bool("not_modified", res.NotModified),
+	log.Debug("polled", slog.Int("status", res.Status), slog.Bool("not_modified", res.NotModified),
 		slog.Int("new", res.New), slog.Int("updated", res.Updated), slog.Int("unchanged", res.Unchanged))
 	return res
 }

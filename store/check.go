@@ -36,6 +36,32 @@ func (s *Store) Check(ctx context.Context) error {
 				return nil
 			})
 		}
+		// The near index: every entry's item exists in the same story,
+		// and every band it lists has its key (and no key is left over).
+		bandsListed := 0
+		tx.Bucket(bucketNearSig).ForEach(func(k, v []byte) error {
+			e, err := decodeNear(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("near_sig %s: %w", k, err))
+				return nil
+			}
+			var it feedloom.Item
+			if ok, err := getJSON(items, k, &it); err != nil || !ok {
+				errs = append(errs, fmt.Errorf("near_sig %s: item missing", k))
+			} else if it.Story != e.story {
+				errs = append(errs, fmt.Errorf("near_sig %s: story %s, the item's is %s", k, e.story, it.Story))
+			}
+			for _, b := range e.bands {
+				bandsListed++
+				if tx.Bucket(bucketNear).Get(nearKey(e.published, b, string(k))) == nil {
+					errs = append(errs, fmt.Errorf("near_sig %s: band %x has no key", k, b))
+				}
+			}
+			return nil
+		})
+		if n := tx.Bucket(bucketNear).Stats().KeyN; n != bandsListed {
+			errs = append(errs, fmt.Errorf("near: %d keys, %d bands listed", n, bandsListed))
+		}
 		tx.Bucket(bucketURLs).ForEach(func(k, v []byte) error {
 			if stories.Get(v) == nil {
 				errs = append(errs, fmt.Errorf("url %s: story %s missing", k, v))

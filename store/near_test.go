@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/feedloom/feedloom"
 	"github.com/feedloom/feedloom/store"
 	"github.com/feedloom/feedloom/store/storetest"
 )
@@ -30,6 +31,11 @@ func putNear(tb testing.TB, s *store.Store, items ...nearItem) {
 			var bs [][]byte
 			for _, b := range it.bands {
 				bs = append(bs, band(b))
+			}
+			// The item itself, so that Check's near-index invariants hold.
+			if err := w.SaveItem(&feedloom.Item{ID: it.id, Story: "story-" + it.id, Source: "http://near/feed",
+				Published: it.published, FirstSeen: it.published}); err != nil {
+				return err
 			}
 			if err := w.PutNear(it.id, "story-"+it.id, it.published, []byte("sig-"+it.id), bs); err != nil {
 				return err

@@ -132,8 +132,14 @@ func (e *env) loadConfig() (*config.Config, error) {
 	return cfg, nil
 }
 
-func (e *env) logger() *slog.Logger {
-	return slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+// logger returns the log a command writes to standard error, in the format
+// and from the level the config's log section sets.
+func (e *env) logger(c config.Log) *slog.Logger {
+	o := &slog.HandlerOptions{Level: c.Level}
+	if c.Format == "json" {
+		return slog.New(slog.NewJSONHandler(e.stderr, o))
+	}
+	return slog.New(slog.NewTextHandler(e.stderr, o))
 }
 
 // open parses the command line, loads the config and opens the store.

@@ -38,7 +38,7 @@ func cmdPoll(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	agg, err := newAggregator(cfg, st, e.logger())
+	agg, err := newAggregator(cfg, st, e.logger(cfg.Log))
 	if err != nil {
 		return err
 	}
@@ -306,7 +306,7 @@ const shutdownTimeout = 10 * time.Second
 // closes the store.
 func serve(ctx context.Context, e *env, cfg *config.Config, ln net.Listener) error {
 	defer ln.Close()
-	log := e.logger()
+	log := e.logger(cfg.Log)
 	st, err := store.Open(cfg.Store, store.Options{})
 	if err != nil {
 		return err
