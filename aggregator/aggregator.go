@@ -56,6 +56,8 @@ type Aggregator struct {
 	client  *fetch.Client
 	sources []feedloom.Source
 	o       Options
+
+	onDocument documentHook // see OnDocument (hooks.go)
 }
 
 // New returns an aggregator polling sources into st.
@@ -236,6 +238,7 @@ func (a *Aggregator) poll(ctx context.Context, src feedloom.Source) Result {
 		res.Err = err
 	default:
 		res.Err = a.ingest(ctx, src, st, resp, now, &res)
+		a.polled(src, resp, res.Err)
 	}
 	if res.Err != nil {
 		a.failed(ctx, src, res, now)
