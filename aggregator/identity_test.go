@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -73,46 +75,29 @@ func pollTwice(t *testing.T, first, second string) (aggregator.Identity, []feedl
 }
 
 func TestIdentityPerSource(t *testing.T) {
-	const d1, d2, d3 = "Sat, 11 May 2019 10:00:00 +0000", "Sat, 11 May 2019 11:00:00 +0000", "Sat, 11 May 2019 12:00:00 +0000"
+	// Each case is a folder of testdata/identity holding the document of
+	// the first and of the second poll.
 	tests := map[string]struct {
-		first, second string
-		mode          string
-		items         int
+		mode  string
+		items int
 	}{
-		"stable GUIDs": {
-			feedOf("a|A|https://e.org/a|"+d1, "b|B|https://e.org/b|"+d2),
-			feedOf("a|A|https://e.org/a|"+d1, "b|B|https://e.org/b|"+d2, "c|C|https://e.org/c|"+d3),
-			aggregator.IdentityGUID, 3,
-		},
-		"GUIDs change on every poll": {
-			feedOf("x1|A|https://e.org/a|"+d1, "y1|B|https://e.org/b|"+d2),
-			feedOf("x2|A|https://e.org/a|"+d1, "y2|B|https://e.org/b|"+d2),
-			aggregator.IdentityLink, 2,
-		},
-		"GUIDs missing": {
-			feedOf("|A|https://e.org/a|"+d1, "|B|https://e.org/b|"+d2),
-			feedOf("|A|https://e.org/a|"+d1, "|B|https://e.org/b|"+d2),
-			aggregator.IdentityLink, 2,
-		},
-		"GUIDs repeated in one document": {
-			feedOf("same|A|https://e.org/a|"+d1, "same|B|https://e.org/b|"+d2),
-			feedOf("same|A|https://e.org/a|"+d1, "same|B|https://e.org/b|"+d2),
-			aggregator.IdentityLink, 2,
-		},
-		"one link for every entry": {
-			feedOf("|A|https://e.org/|"+d1, "|B|https://e.org/|"+d2),
-			feedOf("|A|https://e.org/|"+d1, "|B|https://e.org/|"+d2, "|C|https://e.org/|"+d3),
-			aggregator.IdentityLinkDate, 3,
-		},
-		"one link, no dates": {
-			feedOf("|A|https://e.org/|", "|B|https://e.org/|"),
-			feedOf("|A|https://e.org/|", "|B|https://e.org/|"),
-			aggregator.IdentityHash, 2,
-		},
+		"stable-guids":            {aggregator.IdentityGUID, 3},
+		"guids-change-every-poll": {aggregator.IdentityLink, 2},
+		"guids-missing":           {aggregator.IdentityLink, 2},
+		"guids-repeated":          {aggregator.IdentityLink, 2},
+		"one-link-dated":          {aggregator.IdentityLinkDate, 3},
+		"one-link-undated":        {aggregator.IdentityHash, 2},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			id, items := pollTwice(t, tc.first, tc.second)
+			read := func(f string) string {
+				b, err := os.ReadFile(filepath.Join("testdata", "identity", name, f))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return string(b)
+			}
+			id, items := pollTwice(t, read("poll1.xml"), read("poll2.xml"))
 			if id.Mode != tc.mode {
 				t.Errorf("identity %+v, want mode %s", id, tc.mode)
 			}
