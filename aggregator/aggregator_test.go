@@ -7,7 +7,6 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -206,15 +205,7 @@ func TestRunStopsOnCancel(t *testing.T) {
 func TestEditMovesStoryUpdatedNotEntries(t *testing.T) {
 	first := feedOf("a|Grain exports|https://e.org/a|Sat, 11 May 2019 10:00:00 +0000")
 	edited := strings.Replace(first, "About Grain exports.", "About record grain exports.", 1)
-	var n atomic.Int32
-	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if n.Add(1) == 1 {
-			w.Write([]byte(first))
-		} else {
-			w.Write([]byte(edited))
-		}
-	}))
-	defer origin.Close()
+	origin := twoStepOrigin(t, first, edited)
 	st := storetest.Open(t)
 	c := &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
 	src := feedloom.Source{URL: origin.URL}

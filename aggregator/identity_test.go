@@ -39,10 +39,8 @@ func feedOf(entries ...string) string {
 	return b.String()
 }
 
-// pollTwice serves first, then second, polling after each, and returns
-// the source's identity and stored items.
-func pollTwice(t *testing.T, first, second string) (aggregator.Identity, []feedloom.Item) {
-	t.Helper()
+// twoStepOrigin serves first to the first request and second after.
+func twoStepOrigin(t *testing.T, first, second string) *httptest.Server {
 	var n atomic.Int32
 	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if n.Add(1) == 1 {
@@ -51,7 +49,15 @@ func pollTwice(t *testing.T, first, second string) (aggregator.Identity, []feedl
 			w.Write([]byte(second))
 		}
 	}))
-	defer origin.Close()
+	t.Cleanup(origin.Close)
+	return origin
+}
+
+// pollTwice serves first, then second, polling after each, and returns
+// the source's identity and stored items.
+func pollTwice(t *testing.T, first, second string) (aggregator.Identity, []feedloom.Item) {
+	t.Helper()
+	origin := twoStepOrigin(t, first, second)
 	st := storetest.Open(t)
 	c := &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
 	src := feedloom.Source{URL: origin.URL}

@@ -159,21 +159,6 @@ type segment struct {
 	br    *html.Node
 }
 
-// lineBreaks are the elements normalize.PlainText starts a new line at;
-// TestLineBreaksMatchPlainText keeps the two lists in step.
-var lineBreaks = map[atom.Atom]bool{
-	atom.Address: true, atom.Article: true, atom.Aside: true,
-	atom.Blockquote: true, atom.Br: true, atom.Caption: true,
-	atom.Dd: true, atom.Details: true, atom.Div: true, atom.Dl: true,
-	atom.Dt: true, atom.Figcaption: true, atom.Figure: true,
-	atom.Footer: true, atom.H1: true, atom.H2: true, atom.H3: true,
-	atom.H4: true, atom.H5: true, atom.H6: true, atom.Header: true,
-	atom.Hr: true, atom.Li: true, atom.Main: true, atom.Nav: true,
-	atom.Ol: true, atom.P: true, atom.Pre: true, atom.Section: true,
-	atom.Summary: true, atom.Table: true, atom.Tbody: true,
-	atom.Tfoot: true, atom.Thead: true, atom.Tr: true, atom.Ul: true,
-}
-
 // blocks finds the elements that end a line: block elements, and inline
 // elements with one inside (<a><div>…</div></a>). Removing nodes never
 // adds a block, so the set stays right while the tree shrinks.
@@ -190,7 +175,7 @@ func blocks(root *html.Node) map[*html.Node]bool {
 		if n.Type != html.ElementNode || n.DataAtom == atom.Br {
 			return has
 		}
-		if has || lineBreaks[n.DataAtom] {
+		if has || normalize.BreaksLine(n.DataAtom) {
 			set[n] = true
 			return true
 		}

@@ -10,6 +10,11 @@ import (
 	"golang.org/x/net/html/atom"
 )
 
+// BreaksLine reports whether element a ends a line of plain text (see
+// PlainText): the cleanup of boilerplate lines uses the same notion of a
+// line.
+func BreaksLine(a atom.Atom) bool { return blockElements[a] }
+
 // blockElements end a line of plain text: PlainText starts a new line at
 // their start and end tags, so that each paragraph, list item or heading is
 // one line.
