@@ -141,10 +141,8 @@ func cmdStories(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	if *topic != "" {
-		if _, ok := cfg.Topic(*topic); !ok {
-			return usageError{fmt.Errorf("no topic %q in %s", *topic, cfg.File)}
-		}
+	if err := knownTopic(cfg, *topic); err != nil {
+		return err
 	}
 	entries, err := st.Stories(ctx, *topic, *limit)
 	if err != nil {
@@ -188,6 +186,14 @@ func cmdStories(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
+// knownTopic is a usage error unless name is "" or a topic of cfg.
+func knownTopic(cfg *config.Config, name string) error {
+	if _, ok := cfg.Topic(name); name != "" && !ok {
+		return usageError{fmt.Errorf("no topic %q in %s", name, cfg.File)}
+	}
+	return nil
+}
+
 func when(t time.Time) string {
 	if t.IsZero() {
 		return "-"
@@ -212,10 +218,8 @@ func cmdItems(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	if *topic != "" {
-		if _, ok := cfg.Topic(*topic); !ok {
-			return usageError{fmt.Errorf("no topic %q in %s", *topic, cfg.File)}
-		}
+	if err := knownTopic(cfg, *topic); err != nil {
+		return err
 	}
 	items, err := st.Items(ctx, store.ItemQuery{Topic: *topic, Limit: *limit})
 	if err != nil {
