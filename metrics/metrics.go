@@ -1,0 +1,203 @@
+package metrics
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/feedloom/feedloom/aggregator"
+	"github.com/feedloom/feedloom/aggregator/fetch"
+)
+
+// Options say where Metrics reads what it does not count itself.
+type Options struct {
+	// Sources returns the state of every configured source. It is called
+	// on each scrape, which waits for it (at most ScrapeTimeout): it must
+	// only read, and quickly. nil leaves out feedloom_sources and
+	// feedloom_poll_lag_seconds.
+	Sources func(ctx context.Context) ([]Source, error)
+	// WebSub returns the WebSub pushes accepted and refused since the
+	// process started. nil leaves out feedloom_websub_pushes_total.
+	WebSub func() (accepted, refused uint64)
+	// ScrapeTimeout bounds a call to Sources; default 5s.
+	ScrapeTimeout time.Duration
+	// Now is the clock poll lag is measured with; default time.Now.
+	Now func() time.Time
+}
+
+// A Source is what the sources collector needs to know of one source.
+type Source struct {
+	State    string    // "new", "ok", "failing", ...
+	NextPoll time.Time // when it is scheduled; zero when it is not
+}
+
+// Metrics counts what feedloom does. Its methods are safe for concurrent
+// use and never block.
+type Metrics struct {
+	fetches  *prometheus.CounterVec
+	bytes    prometheus.Counter
+	duration *prometheus.HistogramVec
+	items    *prometheus.CounterVec
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+}
+
+// New creates the metrics and registers them, with the collectors that
+// read o.Sources and o.WebSub, in reg.
+func New(reg prometheus.Registerer, o Options) (*Metrics, error) {
+	if o.ScrapeTimeout <= 0 {
+		o.ScrapeTimeout = 5 * time.Second
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	m := &Metrics{
+		fetches: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "feedloom_fetches_total",
+			Help: "Polls by how they ended (ok, not_modified, parse, or the fetch error's class) and HTTP status (none: no response).",
+		}, []string{"outcome", "code"}),
+		bytes: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "feedloom_fetch_bytes_total",
+			Help: "Feed body bytes received, after decompression.",
+		}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "feedloom_fetch_duration_seconds",
+			Help:    "Time a poll took, from the request to the commit of what it brought; result is ok, not_modified or error.",
+			Buckets: []float64{.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60},
+		}, []string{"result"}),
+		items: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "feedloom_items_total",
+			Help: "Entries seen by polls: new (stored for the first time), updated (content changed), unchanged (a duplicate of what is stored).",
+		}, []string{"change"}),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "feedloom_http_requests_total",
+			Help: "HTTP requests served, by route pattern (unmatched: none) and status code.",
+		}, []string{"route", "code"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "feedloom_http_request_duration_seconds",
+			Help:    "Time to serve an HTTP request, by route pattern.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 10},
+		}, []string{"route"}),
+	}
+	for _, change := range []string{"new", "updated", "unchanged"} {
+		m.items.WithLabelValues(change) // present from the start, at 0
+	}
+	cs := []prometheus.Collector{m.fetches, m.bytes, m.duration, m.items, m.requests, m.latency}
+	if o.Sources != nil {
+		cs = append(cs, &sourcesCollector{read: o.Sources, timeout: o.ScrapeTimeout, now: o.Now})
+	}
+	if o.WebSub != nil {
+		cs = append(cs, websubCollector(o.WebSub))
+	}
+	for _, c := range cs {
+		if err := reg.Register(c); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+// Observe counts the result of one poll. It fits aggregator.Options.Observe.
+func (m *Metrics) Observe(r aggregator.Result) {
+	code := "none"
+	if r.Status != 0 {
+		code = strconv.Itoa(r.Status)
+	}
+	o := outcome(r)
+	m.fetches.WithLabelValues(o, code).Inc()
+	m.bytes.Add(float64(r.Bytes))
+	result := o
+	if o != "ok" && o != "not_modified" {
+		result = "error"
+	}
+	m.duration.WithLabelValues(result).Observe(r.Duration.Seconds())
+	if r.Err == nil {
+		m.items.WithLabelValues("new").Add(float64(r.New))
+		m.items.WithLabelValues("updated").Add(float64(r.Updated))
+		m.items.WithLabelValues("unchanged").Add(float64(r.Unchanged))
+	}
+}
+
+// outcome names how a poll ended; see the package documentation.
+func outcome(r aggregator.Result) string {
+	switch {
+	case r.Err == nil && r.NotModified:
+		return "not_modified"
+	case r.Err == nil:
+		return "ok"
+	}
+	class := fetch.Classify(r.Err)
+	if class == "other" && r.Status >= 200 && r.Status < 300 {
+		// The fetch worked; what failed came after it. Parsing is what
+		// fails in practice (not a feed, broken XML, a charset); a
+		// failing store is rare, and its error is in the log.
+		return "parse"
+	}
+	return class
+}
+
+// sourcesCollector reads the sources' states on each scrape.
+type sourcesCollector struct {
+	read    func(context.Context) ([]Source, error)
+	timeout time.Duration
+	now     func() time.Time
+}
+
+var (
+	sourcesDesc = prometheus.NewDesc("feedloom_sources",
+		"Configured sources by state, read from the store on scrape.", []string{"state"}, nil)
+	lagDesc = prometheus.NewDesc("feedloom_poll_lag_seconds",
+		"How late the most overdue source is: now minus its scheduled poll time; 0 when none is overdue.", nil, nil)
+)
+
+// alwaysStates are reported even when no source is in them, so that an
+// alert on failing sources has a series to read.
+var alwaysStates = []string{"ok", "failing"}
+
+func (c *sourcesCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- sourcesDesc
+	ch <- lagDesc
+}
+
+func (c *sourcesCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
+	defer cancel()
+	srcs, err := c.read(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(sourcesDesc, err)
+		return
+	}
+	counts := map[string]int{}
+	for _, s := range alwaysStates {
+		counts[s] = 0
+	}
+	now := c.now()
+	var lag time.Duration
+	for _, s := range srcs {
+		counts[s.State]++
+		if !s.NextPoll.IsZero() {
+			lag = max(lag, now.Sub(s.NextPoll))
+		}
+	}
+	for state, n := range counts {
+		ch <- prometheus.MustNewConstMetric(sourcesDesc, prometheus.GaugeValue, float64(n), state)
+	}
+	ch <- prometheus.MustNewConstMetric(lagDesc, prometheus.GaugeValue, lag.Seconds())
+}
+
+// websubCollector reports the WebSub subscriber's own counts.
+type websubCollector func() (accepted, refused uint64)
+
+var websubDesc = prometheus.NewDesc("feedloom_websub_pushes_total",
+	"WebSub pushes received: accepted (signature verified, content stored) or refused (unsigned, badly signed, unknown subscription).",
+	[]string{"result"}, nil)
+
+func (f websubCollector) Describe(ch chan<- *prometheus.Desc) { ch <- websubDesc }
+
+func (f websubCollector) Collect(ch chan<- prometheus.Metric) {
+	accepted, refused := f()
+	ch <- prometheus.MustNewConstMetric(websubDesc, prometheus.CounterValue, float64(accepted), "accepted")
+	ch <- prometheus.MustNewConstMetric(websubDesc, prometheus.CounterValue, float64(refused), "refused")
+}
