@@ -36,6 +36,7 @@ type Config struct {
 	// tombstone, so they never come back as new.
 	Retention Retention
 	Log       Log
+	WebSub    WebSub
 	Sources   []feedloom.Source // in file order, OPML entries expanded in place
 	Topics    []feedloom.Topic  // in file order
 
@@ -112,6 +113,7 @@ func Parse(file string, data []byte) (*Config, error) {
 		Cluster:   Cluster{Enabled: true, Window: defaultWindow},
 		Retention: Retention{MaxAge: defaultMaxAge, CheckInterval: defaultPrune},
 		Log:       Log{Format: "text"},
+		WebSub:    WebSub{Lease: defaultLease},
 	}
 	d := &decoder{file: file}
 	if root, ok := d.document(data); ok {

@@ -50,6 +50,7 @@ func TestDefaults(t *testing.T) {
 		"Poll.Workers":               {c.Poll.Workers, 16},
 		"Cluster":                    {c.Cluster, Cluster{Enabled: true, Window: 72 * time.Hour}},
 		"Retention":                  {c.Retention, Retention{MaxAge: 180 * 24 * time.Hour, CheckInterval: time.Hour}},
+		"WebSub":                     {c.WebSub, WebSub{Subscribe: false, Lease: 10 * 24 * time.Hour}},
 		"Sources":                    {c.Sources, []feedloom.Source{{URL: "https://example.org/feed.xml"}}},
 		"Topics":                     {c.Topics, []feedloom.Topic(nil)},
 	}
@@ -122,6 +123,7 @@ func TestLoadEveryKey(t *testing.T) {
 		Cluster:   Cluster{Enabled: false, Window: 48 * time.Hour},
 		Retention: Retention{MaxAge: 30 * 24 * time.Hour, MaxPerSource: 500, CheckInterval: 6 * time.Hour},
 		Log:       Log{Format: "json", Level: slog.LevelDebug},
+		WebSub:    WebSub{Subscribe: true, Lease: 2 * 24 * time.Hour},
 		Sources: []feedloom.Source{
 			{URL: "https://example.org/feed.xml", Name: "Example", Tags: []string{"defense", "english"}},
 			{URL: "file://" + filepath.ToSlash(filepath.Join(dir, "feeds", "local.xml"))},

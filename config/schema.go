@@ -20,6 +20,7 @@ type builder struct {
 	origins    []origin // where each of c.Sources was listed
 	topicLines []int    // the line of each of c.Topics
 	tagRefs    []tagRef // every "tag:x" in a topic's match.sources
+	webSubLine int      // of websub.subscribe: true
 }
 
 type origin struct {
@@ -69,6 +70,7 @@ func (b *builder) fields() []field {
 			field{key: "check_interval", decode: duration(&c.Retention.CheckInterval)},
 		)},
 		{key: "log", decode: logSection(&c.Log)},
+		{key: "websub", decode: b.websub},
 		{key: "sources", decode: b.sources, required: true},
 		{key: "topics", decode: b.topics},
 	}
@@ -213,6 +215,7 @@ func checkSourceRef(s string) error {
 // check runs the checks that span entries: duplicate sources and topics,
 // and tags no source carries.
 func (b *builder) check(d *decoder) {
+	b.checkWebSub(d)
 	seen := make(map[string]origin)
 	tags := make(map[string]bool)
 	for i, s := range b.c.Sources {
