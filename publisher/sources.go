@@ -1,0 +1,151 @@
+package publisher
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/feedloom/feedloom"
+)
+
+// SourceReader is what the sources page reads: the configured sources
+// and the polling state the store keeps for each. Declared here, at the
+// consumer; cmd pairs the config's list with the store.
+type SourceReader interface {
+	// Sources lists the configured sources, in config order.
+	Sources() []feedloom.Source
+	// SourceState returns the stored state of the source with URL u, a
+	// zero state carrying the URL when it was never polled.
+	SourceState(ctx context.Context, u string) (feedloom.SourceState, error)
+}
+
+// A SourceStatus is one source as the operator sees it: its name, its
+// state, and everything the store keeps about polling it.
+type SourceStatus struct {
+	// Name is the configured name, else the feed's own title, else the
+	// URL.
+	Name string `json:"name"`
+	// State is "new" (never polled), "ok" or "failing".
+	State string `json:"state"`
+	feedloom.SourceState
+}
+
+// SourceStatuses reads the status of every configured source, in config
+// order: one short read of the store per source.
+func SourceStatuses(ctx context.Context, r SourceReader) ([]SourceStatus, error) {
+	srcs := r.Sources()
+	out := make([]SourceStatus, 0, len(srcs))
+	for _, src := range srcs {
+		st, err := r.SourceState(ctx, src.URL)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, SourceStatus{
+			Name:        firstNonEmpty(src.Name, st.Title, src.URL),
+			State:       sourceState(st),
+			SourceState: st,
+		})
+	}
+	return out, nil
+}
+
+// sourceState names the state of a source from what its last poll left.
+func sourceState(st feedloom.SourceState) string {
+	switch {
+	case st.LastPoll.IsZero():
+		return "new"
+	case st.ConsecutiveFails > 0:
+		return "failing"
+	}
+	return "ok"
+}
+
+// Link is the source's URL when a browser can follow it (http or https),
+// else "".
+func (s SourceStatus) Link() string {
+	if u, err := url.Parse(s.URL); err == nil && (u.Scheme == "http" || u.Scheme == "https") {
+		return s.URL
+	}
+	return ""
+}
+
+// SourcesHandler serves the operator's view of the sources, read live from
+// r on every request:
+//
+//	GET /sources        HTML: a table of every source, readable without scripts
+//	GET /sources.json   the same as JSON: {"sources": [...]} with SourceStatus fields
+//
+// Both are marked no-store: they change with every poll. They show
+// configured URLs and the last error of each source; a deployment that
+// must not show those keeps these paths off its public proxy.
+func (s *Server) SourcesHandler(r SourceReader) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /sources", func(w http.ResponseWriter, req *http.Request) { s.handleSources(w, req, r, false) })
+	mux.HandleFunc("GET /sources.json", func(w http.ResponseWriter, req *http.Request) { s.handleSources(w, req, r, true) })
+	return mux
+}
+
+func (s *Server) handleSources(w http.ResponseWriter, req *http.Request, r SourceReader, asJSON bool) {
+	list, err := SourceStatuses(req.Context(), r)
+	if err != nil {
+		s.writeError(w, req, err)
+		return
+	}
+	var body []byte
+	h := w.Header()
+	if asJSON {
+		body, err = json.MarshalIndent(struct {
+			Sources []SourceStatus `json:"sources"`
+		}{list}, "", "  ")
+		h.Set("Content-Type", "application/json; charset=utf-8")
+	} else {
+		body, err = s.renderSources(list)
+		h.Set("Content-Type", HTML.ContentType())
+		h.Set("Content-Security-Policy", headerCSP)
+	}
+	if err != nil {
+		s.writeError(w, req, err)
+		return
+	}
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	if req.Method != http.MethodHead {
+		w.Write(body)
+	}
+}
+
+// sourcesPage is what templates/sources.html sees.
+type sourcesPage struct {
+	*page
+	Sources []SourceStatus
+	Summary string // "3 ok · 1 failing"
+}
+
+func (s *Server) renderSources(list []SourceStatus) ([]byte, error) {
+	p := &sourcesPage{page: s.page("Sources · "+s.o.Title, "", s.url("sources")), Sources: list}
+	p.Alternates = []feedLink{{Label: "JSON", Title: "Sources (JSON)", Type: "application/json", URL: s.url("sources.json")}}
+	counts := map[string]int{}
+	var order []string
+	for _, st := range list {
+		if counts[st.State] == 0 {
+			order = append(order, st.State)
+		}
+		counts[st.State]++
+	}
+	var parts []string
+	for _, state := range order {
+		parts = append(parts, strconv.Itoa(counts[state])+" "+state)
+	}
+	p.Summary = strings.Join(parts, " · ")
+	var b bytes.Buffer
+	if err := pages.ExecuteTemplate(&b, "sources.html", p); err != nil {
+		return nil, fmt.Errorf("publisher: template sources.html: %w", err)
+	}
+	return b.Bytes(), nil
+}

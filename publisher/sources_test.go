@@ -1,0 +1,175 @@
+package publisher
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/feedloom/feedloom"
+	"github.com/feedloom/feedloom/store"
+	"github.com/feedloom/feedloom/store/storetest"
+)
+
+// configured pairs a list of sources with a store, as cmd does.
+type configured struct {
+	*store.Store
+	list []feedloom.Source
+}
+
+func (c configured) Sources() []feedloom.Source { return c.list }
+
+// sourcesFixture stores an ok source with two items, a failing one whose
+// last error carries markup, and leaves a file: source never polled.
+func sourcesFixture(t *testing.T) (http.Handler, time.Time) {
+	t.Helper()
+	st := storetest.Open(t)
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	srcs := []feedloom.Source{
+		{URL: "https://a.example/feed", Name: "Alpha"},
+		{URL: "http://b.example/rss"},
+		{URL: "file:///srv/feeds/c.xml"},
+	}
+	err := st.Update(context.Background(), func(w *store.Writer) error {
+		if err := w.PutSourceState(feedloom.SourceState{URL: srcs[0].URL, Title: "Alpha's own title",
+			LastPoll: now, LastSuccess: now, LastStatus: 200, NextPoll: now.Add(30 * time.Minute)}); err != nil {
+			return err
+		}
+		return w.PutSourceState(feedloom.SourceState{URL: srcs[1].URL, Title: "Beta Daily",
+			LastPoll: now, LastSuccess: now.Add(-48 * time.Hour), LastStatus: 503, ConsecutiveFails: 3,
+			LastError: `fetch: unexpected status 503 <script>alert(1)</script>`, NextPoll: now.Add(4 * time.Hour)})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	save(t, st, storeItem(srcs[0].URL, "one", now, "world"), storeItem(srcs[0].URL, "two", now, "world"))
+	s := New(st, Options{BaseURL: "https://feeds.example/loom/", Topics: httpTopics})
+	return s.SourcesHandler(configured{st, srcs}), now
+}
+
+func get(t *testing.T, h http.Handler, method, path string) *httptest.ResponseRecorder {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(method, path, nil))
+	return rec
+}
+
+func TestSourcesJSON(t *testing.T) {
+	h, now := sourcesFixture(t)
+	rec := get(t, h, "GET", "/sources.json")
+	if rec.Code != 200 || rec.Header().Get("Content-Type") != "application/json; charset=utf-8" ||
+		rec.Header().Get("Cache-Control") != "no-store" {
+		t.Fatalf("GET /sources.json: %d %v", rec.Code, rec.Header())
+	}
+	var got struct{ Sources []SourceStatus }
+	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	type row struct {
+		Name, URL, State         string
+		LastSuccess, NextPoll    time.Time
+		LastStatus, Fails, Items int
+	}
+	want := []row{
+		{"Alpha", "https://a.example/feed", "ok", now, now.Add(30 * time.Minute), 200, 0, 2},
+		{"Beta Daily", "http://b.example/rss", "failing", now.Add(-48 * time.Hour), now.Add(4 * time.Hour), 503, 3, 0},
+		{"file:///srv/feeds/c.xml", "file:///srv/feeds/c.xml", "new", time.Time{}, time.Time{}, 0, 0, 0},
+	}
+	if len(got.Sources) != len(want) {
+		t.Fatalf("got %d sources, want %d: %s", len(got.Sources), len(want), rec.Body)
+	}
+	for i, s := range got.Sources {
+		r := row{s.Name, s.URL, s.State, s.LastSuccess, s.NextPoll, s.LastStatus, s.ConsecutiveFails, s.Items}
+		if !r.LastSuccess.Equal(want[i].LastSuccess) || !r.NextPoll.Equal(want[i].NextPoll) {
+			t.Errorf("source %d times = %v, %v; want %v, %v", i, r.LastSuccess, r.NextPoll, want[i].LastSuccess, want[i].NextPoll)
+		}
+		r.LastSuccess, r.NextPoll, want[i].LastSuccess, want[i].NextPoll = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+		if r != want[i] {
+			t.Errorf("source %d = %+v, want %+v", i, r, want[i])
+		}
+	}
+	if !strings.Contains(rec.Body.String(), `"consecutive_errors": 3`) || !strings.Contains(rec.Body.String(), `"last_error": "fetch: unexpected status 503`) {
+		t.Errorf("JSON lacks the store's field names:\n%s", rec.Body)
+	}
+}
+
+func TestSourcesHTML(t *testing.T) {
+	h, _ := sourcesFixture(t)
+	rec := get(t, h, "GET", "/sources")
+	if rec.Code != 200 || rec.Header().Get("Content-Type") != "text/html; charset=utf-8" {
+		t.Fatalf("GET /sources: %d %v", rec.Code, rec.Header())
+	}
+	if got := rec.Header().Get("Content-Security-Policy"); got != headerCSP {
+		t.Errorf("Content-Security-Policy = %q, want %q", got, headerCSP)
+	}
+	if got := rec.Header().Get("Cache-Control"); got != "no-store" {
+		t.Errorf("Cache-Control = %q, want no-store", got)
+	}
+	body := rec.Body.String()
+	for _, want := range []string{
+		`<meta http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;;`,
+		`<link rel="alternate" type="application/json" title="Sources (JSON)" href="https://feeds.example/loom/sources.json">`,
+		`<p class="meta">3 sources · 1 ok · 1 failing · 1 new · <a href="https://feeds.example/loom/sources.json">JSON</a></p>`,
+		`<tr class="state-ok">
+<td><a href="https://a.example/feed">Alpha</a>`,
+		`<td>ok</td>
+<td><time datetime="2026-03-01T12:00:00Z">1 Mar 2026 12:00 UTC</time></td>
+<td>200</td>
+<td>0</td>
+<td><time datetime="2026-03-01T12:30:00Z">1 Mar 2026 12:30 UTC</time></td>
+<td>2</td>`,
+		`<a href="http://b.example/rss">Beta Daily</a>`,
+		`<span class="error">fetch: unexpected status 503 &lt;script&gt;alert(1)&lt;/script&gt;</span>`,
+		`<td>failing</td>`,
+		// A file: URL is shown, not linked.
+		`<td>file:///srv/feeds/c.xml
+<br><span class="url">file:///srv/feeds/c.xml</span></td>
+<td>new</td>
+<td>—</td>
+<td>—</td>
+<td>0</td>
+<td>—</td>
+<td>0</td>`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("page lacks\n%s\n---- page:\n%s", want, body)
+		}
+	}
+	if strings.Contains(body, "<script") {
+		t.Error("page carries a script element")
+	}
+}
+
+func TestSourcesHead(t *testing.T) {
+	h, _ := sourcesFixture(t)
+	full := get(t, h, "GET", "/sources")
+	rec := get(t, h, "HEAD", "/sources")
+	if rec.Code != 200 || rec.Body.Len() != 0 || rec.Header().Get("Content-Length") != full.Header().Get("Content-Length") {
+		t.Errorf("HEAD /sources: %d, %d bytes, Content-Length %q (GET: %q)", rec.Code, rec.Body.Len(),
+			rec.Header().Get("Content-Length"), full.Header().Get("Content-Length"))
+	}
+}
+
+type brokenReader struct{}
+
+func (brokenReader) Sources() []feedloom.Source {
+	return []feedloom.Source{{URL: "https://a.example/"}}
+}
+func (brokenReader) SourceState(context.Context, string) (feedloom.SourceState, error) {
+	return feedloom.SourceState{}, errors.New("store: disk on fire")
+}
+
+func TestSourcesStoreError(t *testing.T) {
+	s, _ := newTestServer()
+	h := s.SourcesHandler(brokenReader{})
+	for _, path := range []string{"/sources", "/sources.json"} {
+		rec := get(t, h, "GET", path)
+		if rec.Code != 500 || strings.Contains(rec.Body.String(), "fire") {
+			t.Errorf("GET %s with a failing store: %d %q, want 500 without the error", path, rec.Code, rec.Body)
+		}
+	}
+}
