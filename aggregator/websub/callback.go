@@ -134,6 +134,7 @@ func (m *Manager) receive(w http.ResponseWriter, r *http.Request, id string) {
 	src, known := m.sources[sub.Source]
 	m.mu.Unlock()
 	if !ok || !known {
+		m.refused.Add(1) // a forgotten subscription's hub, or a guess
 		http.NotFound(w, r)
 		return
 	}

@@ -30,11 +30,13 @@
 //     without a valid signature is refused: nothing is stored and it is
 //     counted (Stats.Refused), but it is answered 2xx, as §8 of the spec
 //     requires, so a forger learns nothing and a real hub does not retry a
-//     delivery that can never verify. A signed push is ingested with the
-//     topic URL as the base for relative links and answered 204; a
-//     document that cannot be stored is logged and counted (Stats.Failed)
-//     and also answered 2xx: the safety-net poll picks its entries up, and
-//     a hub never drops the subscription for it.
+//     delivery that can never verify. A push to an unknown callback (a
+//     forgotten subscription) is answered 404 and counted as refused too.
+//     A signed push is ingested with the topic URL as the base for
+//     relative links and answered 204; a document that cannot be stored is
+//     logged and counted (Stats.Failed) and also answered 2xx: the
+//     safety-net poll picks its entries up, and a hub never drops the
+//     subscription for it.
 //   - A feed that stops advertising a hub is unsubscribed; one that
 //     advertises another hub or topic gets a new subscription (new
 //     callback, new secret), and the old callback answers 404 from then

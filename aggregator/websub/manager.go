@@ -130,7 +130,7 @@ type Options struct {
 // Stats counts content distribution requests since the Manager started.
 type Stats struct {
 	Accepted int64 // signed correctly and stored
-	Refused  int64 // unsigned or badly signed: ignored
+	Refused  int64 // unsigned, badly signed, or to an unknown callback: ignored
 	Failed   int64 // signed correctly but too large or not a storable feed
 }
 

@@ -414,8 +414,8 @@ func TestPushes(t *testing.T) {
 		t.Errorf("push to an unknown callback: %d, want 404", code)
 	}
 	push(t, cb, "not a feed", sign("sha256", secret, []byte("not a feed")))
-	if st := f.m.Stats(); st.Failed != 1 || st.Accepted != 2 {
-		t.Errorf("after a signed non-feed: %+v, want 1 failed", st)
+	if st := f.m.Stats(); st != (Stats{Accepted: 2, Refused: 5, Failed: 1}) {
+		t.Errorf("after a push to an unknown callback and a signed non-feed: %+v, want 5 refused, 1 failed", st)
 	}
 }
 
