@@ -18,7 +18,7 @@
 //	feedloom_items_total{change}                     counter: entries seen by polls: new, updated, unchanged
 //	feedloom_sources{state}                          gauge: configured sources by state (new, ok, failing, ...), read on scrape
 //	feedloom_poll_lag_seconds                        gauge: how late the most overdue source is (now − its scheduled poll), read on scrape
-//	feedloom_websub_pushes_total{result}             counter: WebSub pushes accepted and refused
+//	feedloom_websub_pushes_total{result}             counter: WebSub pushes accepted, refused (bad signature) and failed (not storable)
 //	feedloom_http_requests_total{route,code}         counter: HTTP requests by route pattern and status
 //	feedloom_http_request_duration_seconds{route}    histogram: time to serve an HTTP request
 //

@@ -18,9 +18,9 @@ type Options struct {
 	// only read, and quickly. nil leaves out feedloom_sources and
 	// feedloom_poll_lag_seconds.
 	Sources func(ctx context.Context) ([]Source, error)
-	// WebSub returns the WebSub pushes accepted and refused since the
-	// process started. nil leaves out feedloom_websub_pushes_total.
-	WebSub func() (accepted, refused uint64)
+	// WebSub returns the WebSub pushes counted since the process
+	// started. nil leaves out feedloom_websub_pushes_total.
+	WebSub func() Pushes
 	// ScrapeTimeout bounds a call to Sources; default 5s.
 	ScrapeTimeout time.Duration
 	// Now is the clock poll lag is measured with; default time.Now.
@@ -31,6 +31,13 @@ type Options struct {
 type Source struct {
 	State    string    // "new", "ok", "failing", ...
 	NextPoll time.Time // when it is scheduled; zero when it is not
+}
+
+// Pushes counts WebSub content deliveries.
+type Pushes struct {
+	Accepted int64 // signed correctly and stored
+	Refused  int64 // unsigned or badly signed
+	Failed   int64 // signed correctly, but the document could not be stored
 }
 
 // Metrics counts what feedloom does. Its methods are safe for concurrent
@@ -188,16 +195,17 @@ func (c *sourcesCollector) Collect(ch chan<- prometheus.Metric) {
 }
 
 // websubCollector reports the WebSub subscriber's own counts.
-type websubCollector func() (accepted, refused uint64)
+type websubCollector func() Pushes
 
 var websubDesc = prometheus.NewDesc("feedloom_websub_pushes_total",
-	"WebSub pushes received: accepted (signature verified, content stored) or refused (unsigned, badly signed, unknown subscription).",
+	"WebSub pushes received: accepted (signed correctly and stored), refused (unsigned or badly signed) or failed (signed, but not storable).",
 	[]string{"result"}, nil)
 
 func (f websubCollector) Describe(ch chan<- *prometheus.Desc) { ch <- websubDesc }
 
 func (f websubCollector) Collect(ch chan<- prometheus.Metric) {
-	accepted, refused := f()
-	ch <- prometheus.MustNewConstMetric(websubDesc, prometheus.CounterValue, float64(accepted), "accepted")
-	ch <- prometheus.MustNewConstMetric(websubDesc, prometheus.CounterValue, float64(refused), "refused")
+	p := f()
+	ch <- prometheus.MustNewConstMetric(websubDesc, prometheus.CounterValue, float64(p.Accepted), "accepted")
+	ch <- prometheus.MustNewConstMetric(websubDesc, prometheus.CounterValue, float64(p.Refused), "refused")
+	ch <- prometheus.MustNewConstMetric(websubDesc, prometheus.CounterValue, float64(p.Failed), "failed")
 }

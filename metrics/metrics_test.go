@@ -81,7 +81,7 @@ func TestScrapeAfterPolls(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	m, err := metrics.New(reg, metrics.Options{
 		Sources: func(ctx context.Context) ([]metrics.Source, error) { return readStates(ctx, st, srcs) },
-		WebSub:  func() (uint64, uint64) { return 3, 1 },
+		WebSub:  func() metrics.Pushes { return metrics.Pushes{Accepted: 3, Refused: 1, Failed: 2} },
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -113,9 +113,10 @@ feedloom_items_total{change="updated"} 1
 # TYPE feedloom_sources gauge
 feedloom_sources{state="failing"} 3
 feedloom_sources{state="ok"} 2
-# HELP feedloom_websub_pushes_total WebSub pushes received: accepted (signature verified, content stored) or refused (unsigned, badly signed, unknown subscription).
+# HELP feedloom_websub_pushes_total WebSub pushes received: accepted (signed correctly and stored), refused (unsigned or badly signed) or failed (signed, but not storable).
 # TYPE feedloom_websub_pushes_total counter
 feedloom_websub_pushes_total{result="accepted"} 3
+feedloom_websub_pushes_total{result="failed"} 2
 feedloom_websub_pushes_total{result="refused"} 1
 `
 	if err := testutil.ScrapeAndCompare(srv.URL, strings.NewReader(want),

@@ -159,7 +159,8 @@ func (e *env) open(fs *flag.FlagSet, args []string) (*config.Config, *store.Stor
 }
 
 // newAggregator wires the aggregator from the config.
-func newAggregator(cfg *config.Config, st *store.Store, log *slog.Logger) (*aggregator.Aggregator, error) {
+// observe, when not nil, is called with the result of every poll.
+func newAggregator(cfg *config.Config, st *store.Store, log *slog.Logger, observe func(aggregator.Result)) (*aggregator.Aggregator, error) {
 	set, err := rules.Compile(cfg.Topics)
 	if err != nil {
 		return nil, err
@@ -180,6 +181,7 @@ func newAggregator(cfg *config.Config, st *store.Store, log *slog.Logger) (*aggr
 		PruneEvery:    cfg.Retention.CheckInterval,
 		Classify:      set.Classify,
 		Logger:        log,
+		Observe:       observe,
 	}), nil
 }
 

@@ -38,7 +38,7 @@ func cmdPoll(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	agg, err := newAggregator(cfg, st, e.logger(cfg.Log))
+	agg, err := newAggregator(cfg, st, e.logger(cfg.Log), nil)
 	if err != nil {
 		return err
 	}
@@ -316,12 +316,17 @@ func serve(ctx context.Context, e *env, cfg *config.Config, ln net.Listener) err
 		return err
 	}
 	defer st.Close()
-	agg, err := newAggregator(cfg, st, log)
+	tel, err := newTelemetry(cfg, st, log)
 	if err != nil {
 		return err
 	}
+	agg, err := newAggregator(cfg, st, log, tel.Observe)
+	if err != nil {
+		return err
+	}
+	pub := newPublisher(cfg, st)
 	srv := &http.Server{
-		Handler:           routes(newPublisher(cfg, st).Handler()),
+		Handler:           tel.Instrument(routes(pub.Handler(), tel.routes(pub)...)),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      30 * time.Second,
