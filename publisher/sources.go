@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/feedloom/feedloom"
 )
@@ -80,9 +80,11 @@ func (s SourceStatus) Link() string {
 //	GET /sources        HTML: a table of every source, readable without scripts
 //	GET /sources.json   the same as JSON: {"sources": [...]} with SourceStatus fields
 //
-// Both are marked no-store: they change with every poll. They show
-// configured URLs and the last error of each source; a deployment that
-// must not show those keeps these paths off its public proxy.
+// ?state=failing (or any state) keeps the sources in that state; the page
+// links each state's count to its list. Both are marked no-store: they
+// change with every poll. They show configured URLs and the last error of
+// each source; a deployment that must not show those keeps these paths
+// off its public proxy.
 func (s *Server) SourcesHandler(r SourceReader) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /sources", func(w http.ResponseWriter, req *http.Request) { s.handleSources(w, req, r, false) })
@@ -91,10 +93,15 @@ func (s *Server) SourcesHandler(r SourceReader) http.Handler {
 }
 
 func (s *Server) handleSources(w http.ResponseWriter, req *http.Request, r SourceReader, asJSON bool) {
-	list, err := SourceStatuses(req.Context(), r)
+	all, err := SourceStatuses(req.Context(), r)
 	if err != nil {
 		s.writeError(w, req, err)
 		return
+	}
+	state := req.URL.Query().Get("state")
+	list := all
+	if state != "" {
+		list = slices.DeleteFunc(slices.Clone(all), func(st SourceStatus) bool { return st.State != state })
 	}
 	var body []byte
 	h := w.Header()
@@ -104,7 +111,7 @@ func (s *Server) handleSources(w http.ResponseWriter, req *http.Request, r Sourc
 		}{list}, "", "  ")
 		h.Set("Content-Type", "application/json; charset=utf-8")
 	} else {
-		body, err = s.renderSources(list)
+		body, err = s.renderSources(all, list, state)
 		h.Set("Content-Type", HTML.ContentType())
 		h.Set("Content-Security-Policy", headerCSP)
 	}
@@ -123,26 +130,46 @@ func (s *Server) handleSources(w http.ResponseWriter, req *http.Request, r Sourc
 // sourcesPage is what templates/sources.html sees.
 type sourcesPage struct {
 	*page
+	All     int          // sources configured
+	AllURL  string       // the unfiltered page
+	Counts  []stateCount // sources by state, in order of first appearance
+	State   string       // the state shown; "" for all
 	Sources []SourceStatus
-	Summary string // "3 ok · 1 failing"
 }
 
-func (s *Server) renderSources(list []SourceStatus) ([]byte, error) {
-	p := &sourcesPage{page: s.page("Sources · "+s.o.Title, "", s.url("sources")), Sources: list}
-	p.Alternates = []feedLink{{Label: "JSON", Title: "Sources (JSON)", Type: "application/json", URL: s.url("sources.json")}}
-	counts := map[string]int{}
-	var order []string
-	for _, st := range list {
-		if counts[st.State] == 0 {
-			order = append(order, st.State)
+// A stateCount links a state to the page of its sources.
+type stateCount struct {
+	State string
+	N     int
+	URL   string
+}
+
+// renderSources renders the page of list, the sources of all in state
+// ("" for all of them).
+func (s *Server) renderSources(all, list []SourceStatus, state string) ([]byte, error) {
+	p := &sourcesPage{
+		page:    s.page("Sources · "+s.o.Title, "", s.url("sources")),
+		All:     len(all),
+		AllURL:  s.url("sources"),
+		State:   state,
+		Sources: list,
+	}
+	jsonURL := s.url("sources.json")
+	if state != "" {
+		p.Title = "Sources: " + state + " · " + s.o.Title
+		jsonURL += "?state=" + url.QueryEscape(state)
+	}
+	p.Alternates = []feedLink{{Label: "JSON", Title: "Sources (JSON)", Type: "application/json", URL: jsonURL}}
+	index := map[string]int{}
+	for _, st := range all {
+		i, ok := index[st.State]
+		if !ok {
+			i = len(p.Counts)
+			index[st.State] = i
+			p.Counts = append(p.Counts, stateCount{State: st.State, URL: s.url("sources?state=" + url.QueryEscape(st.State))})
 		}
-		counts[st.State]++
+		p.Counts[i].N++
 	}
-	var parts []string
-	for _, state := range order {
-		parts = append(parts, strconv.Itoa(counts[state])+" "+state)
-	}
-	p.Summary = strings.Join(parts, " · ")
 	var b bytes.Buffer
 	if err := pages.ExecuteTemplate(&b, "sources.html", p); err != nil {
 		return nil, fmt.Errorf("publisher: template sources.html: %w", err)

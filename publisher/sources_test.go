@@ -113,7 +113,9 @@ func TestSourcesHTML(t *testing.T) {
 	for _, want := range []string{
 		`<meta http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;;`,
 		`<link rel="alternate" type="application/json" title="Sources (JSON)" href="https://feeds.example/loom/sources.json">`,
-		`<p class="meta">3 sources · 1 ok · 1 failing · 1 new · <a href="https://feeds.example/loom/sources.json">JSON</a></p>`,
+		`<p class="meta">3 sources · <a href="https://feeds.example/loom/sources?state=ok">1 ok</a> · ` +
+			`<a href="https://feeds.example/loom/sources?state=failing">1 failing</a> · ` +
+			`<a href="https://feeds.example/loom/sources?state=new">1 new</a> · <a href="https://feeds.example/loom/sources.json">JSON</a></p>`,
 		`<tr class="state-ok">
 <td><a href="https://a.example/feed">Alpha</a>`,
 		`<td>ok</td>
@@ -141,6 +143,39 @@ func TestSourcesHTML(t *testing.T) {
 	}
 	if strings.Contains(body, "<script") {
 		t.Error("page carries a script element")
+	}
+}
+
+// TestSourcesByState: ?state= keeps the sources in one state, on the page
+// and in the JSON; the page still counts them all.
+func TestSourcesByState(t *testing.T) {
+	h, _ := sourcesFixture(t)
+	var got struct{ Sources []SourceStatus }
+	rec := get(t, h, "GET", "/sources.json?state=failing")
+	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Sources) != 1 || got.Sources[0].Name != "Beta Daily" {
+		t.Errorf("/sources.json?state=failing = %+v, want Beta Daily alone", got.Sources)
+	}
+	page := get(t, h, "GET", "/sources?state=failing").Body.String()
+	for _, want := range []string{
+		`<title>Sources: failing · feedloom</title>`,
+		`<link rel="alternate" type="application/json" title="Sources (JSON)" href="https://feeds.example/loom/sources.json?state=failing">`,
+		`<h1>Sources: failing</h1>`,
+		`<p class="meta"><a href="https://feeds.example/loom/sources">3 sources</a> · ` +
+			`<a href="https://feeds.example/loom/sources?state=ok">1 ok</a> · 1 failing · `,
+		`Beta Daily`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks\n%s\n---- page:\n%s", want, page)
+		}
+	}
+	if strings.Contains(page, "Alpha</a>") {
+		t.Error("the failing sources' page lists an ok source")
+	}
+	if rec := get(t, h, "GET", "/sources.json?state=nonsense"); rec.Code != 200 || !strings.Contains(rec.Body.String(), `"sources": []`) {
+		t.Errorf("an unknown state: %d %s, want an empty list", rec.Code, rec.Body)
 	}
 }
 
