@@ -325,8 +325,10 @@ func serve(ctx context.Context, e *env, cfg *config.Config, ln net.Listener) err
 		return err
 	}
 	pub := newPublisher(cfg, st)
+	ws := newWebSub(cfg, st, agg, log) // nil unless websub.subscribe
+	tel.setWebSub(ws.pushes)
 	srv := &http.Server{
-		Handler:           tel.Instrument(routes(pub.Handler(), tel.routes(pub)...)),
+		Handler:           tel.Instrument(routes(pub.Handler(), append(tel.routes(pub), ws.routes()...)...)),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -336,6 +338,7 @@ func serve(ctx context.Context, e *env, cfg *config.Config, ln net.Listener) err
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
+	ws.start(ctx, &wg)
 	var pollErr error
 	wg.Go(func() {
 		if err := agg.Run(ctx); err != nil {
