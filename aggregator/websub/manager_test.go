@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/hex"
+	"fmt"
 	"hash"
 	"io"
 	"net/http"
@@ -654,5 +655,32 @@ func TestRun(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("Run did not return after cancel")
+	}
+}
+
+// Some hubs verify intent before they answer the subscription request:
+// the callback must answer while the request is still in flight.
+func TestHubVerifiesBeforeAnswering(t *testing.T) {
+	f := newFixture(t, storetest.Open(t))
+	verified := make(chan string, 1)
+	f.hub.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.ParseForm()
+		q := url.Values{"hub.mode": {"subscribe"}, "hub.topic": {r.PostForm.Get("hub.topic")}, "hub.challenge": {"sync"}, "hub.lease_seconds": {"600"}}
+		resp, err := http.Get(r.PostForm.Get("hub.callback") + "?" + q.Encode())
+		if err != nil {
+			verified <- err.Error()
+			return
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		verified <- fmt.Sprint(resp.StatusCode, " ", string(b))
+		w.WriteHeader(http.StatusAccepted)
+	})
+	f.poll()
+	if got := <-verified; got != "200 sync" {
+		t.Fatalf("verification during the request: %s", got)
+	}
+	if s := f.sub(); s.State != Active || s.LeaseSeconds != 600 || s.LastError != "" || !f.pushed() {
+		t.Errorf("%+v, want active with a 600 s lease", s)
 	}
 }
