@@ -101,6 +101,10 @@ type Item struct {
 	// one shown for its story.
 	Primary bool     `json:"primary,omitempty"`
 	Topics  []string `json:"topics"`
+	// Language is the primary subtag of the entry's language, lower case
+	// ("en" for "en-US"): the entry's dc:language, else its feed's; empty
+	// when neither says. It is not part of Hash.
+	Language string `json:"language,omitempty"`
 }
 
 // Hash is a digest of the item's published fields: when it changes, the
@@ -209,17 +213,25 @@ type Topic struct {
 	Limit       int // entries in the topic feed
 }
 
-// Match holds a topic's rules. An empty Match takes every item.
+// Match holds a topic's rules. An empty Match takes every item. Terms are
+// described in package publisher/rules.
 type Match struct {
-	Any     []string // at least one of these words or phrases
+	Any     []string // at least one of these terms
 	All     []string // every one of these
 	None    []string // none of these
 	Sources []string // "tag:x" or a source name; empty means every source
+	// Languages lists ISO 639 codes ("en", "ru"); when not empty, an item
+	// in another language is not taken (one without a language is).
+	Languages []string
+	// MaxAge, when not zero, takes only items published at most this long
+	// before they are classified.
+	MaxAge time.Duration
 }
 
 // IsZero reports whether the match has no rules at all.
 func (m Match) IsZero() bool {
-	return len(m.Any) == 0 && len(m.All) == 0 && len(m.None) == 0 && len(m.Sources) == 0
+	return len(m.Any) == 0 && len(m.All) == 0 && len(m.None) == 0 && len(m.Sources) == 0 &&
+		len(m.Languages) == 0 && m.MaxAge == 0
 }
 
 // Version is the module version of the running binary, with the VCS

@@ -145,3 +145,28 @@ func TestBenchItem(t *testing.T) {
 		t.Errorf("item is in %d of 20 topics (%q), want some but not all", len(got), got)
 	}
 }
+
+// BenchmarkClassifyTerms is BenchmarkClassify with every topic also using
+// a wildcard, a scoped phrase, a url term and, on every fifth topic, a
+// regular expression: the cost of the richer terms.
+func BenchmarkClassifyTerms(b *testing.B) {
+	topics := benchTopics()
+	for i := range topics {
+		m := &topics[i].Match
+		m.Any = append(m.Any, strings.Fields(m.Any[0])[0][:3]+"*", "title:"+m.Any[1], "url:/section-"+fmt.Sprint(i)+"/")
+		if i%5 == 0 {
+			m.None = append(m.None, fmt.Sprintf(`re:/\bgame %d\b/`, i))
+		}
+	}
+	s, err := Compile(topics)
+	if err != nil {
+		b.Fatal(err)
+	}
+	it, src := benchItem(), feedloom.Source{Name: "TASS", Tags: []string{"defense"}}
+	it.URL = "https://example.org/section-3/story"
+	b.SetBytes(int64(len(it.Title) + len(it.Text)))
+	b.ReportAllocs()
+	for b.Loop() {
+		s.Classify(it, src)
+	}
+}

@@ -326,7 +326,7 @@ func TestCompileErrors(t *testing.T) {
 	}{
 		"phrase without words": {
 			topics: []feedloom.Topic{{Name: "md", Match: feedloom.Match{Any: []string{"missile", "--"}}}},
-			want:   []string{`rules: topic "md": any[1]: "--" has no words to match`},
+			want:   []string{`rules: topic "md": any[1]: must contain a word, got "--"`},
 		},
 		"every bad rule": {
 			topics: []feedloom.Topic{
@@ -334,8 +334,8 @@ func TestCompileErrors(t *testing.T) {
 				{Name: "b", Match: feedloom.Match{Sources: []string{"tag:", " "}}},
 			},
 			want: []string{
-				`rules: topic "a": all[0]: "" has no words to match`,
-				`rules: topic "a": none[1]: "!" has no words to match`,
+				`rules: topic "a": all[0]: empty term`,
+				`rules: topic "a": none[1]: must contain a word, got "!"`,
 				`rules: topic "b": sources[0]: "tag:" names no tag`,
 				`rules: topic "b": sources[1]: empty`,
 			},
