@@ -14,7 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	"go.yaml.in/yaml/v3"
 
@@ -323,15 +322,4 @@ func checkTopicName(s string) error {
 		}
 	}
 	return nil
-}
-
-// checkPhrase rejects a phrase without a letter or digit: rules match
-// words, so it could never match.
-func checkPhrase(s string) error {
-	for _, r := range s {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			return nil
-		}
-	}
-	return fmt.Errorf("must contain a word, got %q", s)
 }

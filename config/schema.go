@@ -11,6 +11,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/feedloom/feedloom"
+	"github.com/feedloom/feedloom/publisher/rules"
 )
 
 // A builder decodes the config file into a Config and keeps what the
@@ -169,10 +170,12 @@ func (b *builder) topics(d *decoder, n *yaml.Node, path string) {
 			{key: "title", decode: text(&t.Title, noControl)},
 			{key: "description", decode: text(&t.Description)},
 			{key: "match", decode: section(
-				field{key: "any", decode: texts(&t.Match.Any, checkPhrase)},
-				field{key: "all", decode: texts(&t.Match.All, checkPhrase)},
-				field{key: "none", decode: texts(&t.Match.None, checkPhrase)},
+				field{key: "any", decode: texts(&t.Match.Any, rules.CheckTerm)},
+				field{key: "all", decode: texts(&t.Match.All, rules.CheckTerm)},
+				field{key: "none", decode: texts(&t.Match.None, rules.CheckTerm)},
 				field{key: "sources", decode: b.sourceRefs(&t.Match.Sources)},
+				field{key: "languages", decode: texts(&t.Match.Languages, rules.CheckLanguage)},
+				field{key: "max_age", decode: duration(&t.Match.MaxAge)},
 			)},
 			{key: "limit", decode: integer(&t.Limit, 1, 1000)},
 		})
