@@ -32,6 +32,8 @@ type Source struct {
 	// Primary marks an outlet whose item is shown when it carries a
 	// story, whatever the dates.
 	Primary bool
+	// Interval, when not zero, replaces the adaptive poll interval.
+	Interval time.Duration
 }
 
 // HasTag reports whether the source carries tag t.
@@ -58,7 +60,42 @@ type SourceState struct {
 	ConsecutiveFails int       `json:"consecutive_errors,omitempty"`
 	NextPoll         time.Time `json:"next_poll,omitzero"`
 	Items            int       `json:"items"` // items stored for this source
+
+	// State is one of the State* constants, as of the last poll; empty
+	// (a source never polled) means StateNew.
+	State string `json:"state,omitempty"`
+	// Interval is the nominal time from the last poll to NextPoll (which
+	// adds jitter), and IntervalReason where it comes from: "adaptive (3.5
+	// items/day)", "ttl 60m", "max-age 2h", "retry-after", "backoff (3
+	// errors)", "config", "push", ...
+	Interval       time.Duration `json:"interval,omitempty"`
+	IntervalReason string        `json:"interval_reason,omitempty"`
+	// ItemsPerWeek is the publishing rate the adaptive interval used.
+	ItemsPerWeek float64 `json:"items_per_week,omitempty"`
+	// FailingSince is the first failure of the current run of
+	// failures; Flagged is set when that run has lasted a week or more.
+	FailingSince time.Time `json:"failing_since,omitzero"`
+	Flagged      bool      `json:"flagged,omitempty"`
+	// MovedTo is the URL polled instead of the configured one, after
+	// consecutive permanent redirects there; the configured URL still
+	// identifies the source. RedirectTo and Redirects count the run of
+	// permanent redirects to one place that leads to a move.
+	MovedTo    string `json:"moved_to,omitempty"`
+	RedirectTo string `json:"redirect_to,omitempty"`
+	Redirects  int    `json:"redirects,omitempty"`
+	// Retired is when the source answered 410 Gone; it is not polled
+	// again.
+	Retired time.Time `json:"retired,omitzero"`
 }
+
+// The states of a source, from its last poll.
+const (
+	StateNew     = "new"     // never polled
+	StateOK      = "ok"      // the last poll succeeded
+	StateFailing = "failing" // the last poll failed (Flagged after a week of it)
+	StateMoved   = "moved"   // ok, polled at MovedTo
+	StateGone    = "gone"    // retired by a 410
+)
 
 // An Enclosure is a media file attached to an item.
 type Enclosure struct {

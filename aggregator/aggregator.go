@@ -6,25 +6,33 @@
 package aggregator
 
 import (
+	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"net/url"
-	"sync"
 	"time"
 
 	"github.com/feedloom/feedloom"
 	"github.com/feedloom/feedloom/aggregator/fetch"
+	"github.com/feedloom/feedloom/aggregator/schedule"
 	"github.com/feedloom/feedloom/store"
 )
 
 // Options configure an Aggregator.
 type Options struct {
-	Fetch    fetch.Options
-	Interval time.Duration // time between two polls of a healthy source; default 30m
-	Workers  int           // polls at once; default 16
+	Fetch fetch.Options
+	// Interval is the poll interval of a source whose publishing rate is
+	// unknown, and the first step of the backoff after a failure; default
+	// 30m. MinInterval and MaxInterval bound the adaptive interval
+	// (defaults 5m and 24h); see package schedule.
+	Interval    time.Duration
+	MinInterval time.Duration
+	MaxInterval time.Duration
+	Workers     int // polls at once; default 16
+	// PerHost is how many polls of one host (the URL's host name) run at
+	// once; default 2. file: sources are not limited.
+	PerHost int
 	// Cluster turns on near-duplicate clustering: a new item whose text
 	// matches an item published within ClusterWindow (default 72h) of it
 	// joins that item's story. Items with the same canonical URL always
@@ -42,13 +50,13 @@ type Options struct {
 	// Observe, when set, is called with the result of every poll (for
 	// metrics). It must not block.
 	Observe func(Result)
-	// Now is the clock; default time.Now.
+	// Now is the clock; default time.Now. Until returns a channel that
+	// receives once Now reaches t; default a timer on the wall clock.
+	// Tests pass a fake clock's two functions.
 	Now    func() time.Time
+	Until  func(t time.Time) <-chan time.Time
 	Logger *slog.Logger
 }
-
-// MaxBackoff caps the delay after repeated failures.
-const MaxBackoff = 24 * time.Hour
 
 // An Aggregator polls a fixed set of sources into a store.
 type Aggregator struct {
@@ -56,8 +64,11 @@ type Aggregator struct {
 	client  *fetch.Client
 	sources []feedloom.Source
 	o       Options
+	policy  schedule.Policy
+	index   map[string]int // source URL → index in sources
 
 	onDocument documentHook // see OnDocument (hooks.go)
+	push       pushState    // see SetPushed (run.go)
 }
 
 // New returns an aggregator polling sources into st.
@@ -68,8 +79,14 @@ func New(st *store.Store, sources []feedloom.Source, o Options) *Aggregator {
 	if o.Workers <= 0 {
 		o.Workers = 16
 	}
+	if o.PerHost <= 0 {
+		o.PerHost = 2
+	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.Until == nil {
+		o.Until = func(t time.Time) <-chan time.Time { return time.After(time.Until(t)) }
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -80,7 +97,19 @@ func New(st *store.Store, sources []feedloom.Source, o Options) *Aggregator {
 	if o.PruneEvery <= 0 {
 		o.PruneEvery = time.Hour
 	}
-	return &Aggregator{st: st, client: fetch.New(o.Fetch), sources: sources, o: o}
+	a := &Aggregator{
+		st:      st,
+		client:  fetch.New(o.Fetch),
+		sources: sources,
+		o:       o,
+		policy:  schedule.Policy{Min: o.MinInterval, Max: o.MaxInterval, Default: o.Interval},
+		index:   make(map[string]int, len(sources)),
+	}
+	for i, src := range sources {
+		a.index[src.URL] = i
+	}
+	a.push.init()
+	return a
 }
 
 // Result is the outcome of one poll of one source.
@@ -93,70 +122,10 @@ type Result struct {
 	Unchanged   int
 	Bytes       int           // body bytes received (after decompression)
 	Duration    time.Duration // fetch to commit
-	Err         error
-}
-
-// PollAll polls every source once, Workers at a time, and returns one
-// result per source in configuration order. A failing source does not stop
-// the others.
-func (a *Aggregator) PollAll(ctx context.Context) []Result {
-	return a.pollEach(ctx, a.sources)
-}
-
-func (a *Aggregator) pollEach(ctx context.Context, srcs []feedloom.Source) []Result {
-	results := make([]Result, len(srcs))
-	sem := make(chan struct{}, a.o.Workers)
-	var wg sync.WaitGroup
-	for i, src := range srcs {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-			results[i] = Result{Source: src.URL, Err: ctx.Err()}
-			continue
-		}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			results[i] = a.Poll(ctx, src)
-		})
-	}
-	wg.Wait()
-	return results
-}
-
-// Run polls each source when it is due until ctx is done. It returns only
-// when every poll it started has finished.
-func (a *Aggregator) Run(ctx context.Context) error {
-	var lastPrune time.Time
-	for {
-		if now := a.o.Now(); now.Sub(lastPrune) >= a.o.PruneEvery {
-			lastPrune = now
-			if _, err := a.Prune(ctx); err != nil && ctx.Err() == nil {
-				a.o.Logger.Error("retention", slog.Any("error", err))
-			}
-		}
-		due, next, err := a.due(ctx)
-		if ctx.Err() != nil {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if len(due) > 0 {
-			a.pollEach(ctx, due)
-			continue
-		}
-		wait := time.Until(next)
-		if wait > time.Minute {
-			wait = time.Minute
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil
-		case <-t.C:
-		}
-	}
+	// Scheduled is when the poll was due, for polls Run starts (the lag
+	// is the time it started less Scheduled); zero otherwise.
+	Scheduled time.Time
+	Err       error
 }
 
 // Prune applies retention: it removes the items it does not keep, leaving
@@ -176,51 +145,45 @@ func (a *Aggregator) Prune(ctx context.Context) (int, error) {
 	return n, err
 }
 
-// due returns the sources whose next poll has come, and the earliest next
-// poll among the others.
-func (a *Aggregator) due(ctx context.Context) ([]feedloom.Source, time.Time, error) {
-	now := a.o.Now()
-	next := now.Add(a.o.Interval)
-	var due []feedloom.Source
-	for _, src := range a.sources {
-		st, err := a.st.SourceState(ctx, src.URL)
-		if err != nil {
-			return nil, next, err
-		}
-		if !st.NextPoll.After(now) {
-			due = append(due, src)
-		} else if st.NextPoll.Before(next) {
-			next = st.NextPoll
-		}
-	}
-	return due, next, nil
-}
-
-// Poll fetches, parses and stores one source.
+// Poll fetches, parses and stores one source, and schedules its next poll.
+// A retired source (gone) is not fetched: its result has ErrGone.
 func (a *Aggregator) Poll(ctx context.Context, src feedloom.Source) Result {
-	start := time.Now()
-	res := a.poll(ctx, src)
-	res.Duration = time.Since(start)
-	if a.o.Observe != nil {
-		a.o.Observe(res)
-	}
+	res, _ := a.pollDue(ctx, src, time.Time{})
 	return res
 }
 
-func (a *Aggregator) poll(ctx context.Context, src feedloom.Source) Result {
+// pollDue polls src, due at due, and returns the result and the source's
+// state as stored after it.
+func (a *Aggregator) pollDue(ctx context.Context, src feedloom.Source, due time.Time) (Result, feedloom.SourceState) {
+	start := time.Now()
+	res, st := a.poll(ctx, src)
+	res.Duration = time.Since(start)
+	res.Scheduled = due
+	if a.o.Observe != nil {
+		a.o.Observe(res)
+	}
+	return res, st
+}
+
+func (a *Aggregator) poll(ctx context.Context, src feedloom.Source) (Result, feedloom.SourceState) {
 	log := a.o.Logger.With(slog.String("source", src.URL))
 	res := Result{Source: src.URL}
 	st, err := a.st.SourceState(ctx, src.URL)
 	if err != nil {
 		res.Err = err
-		return res
+		return res, st
 	}
+	if !st.Retired.IsZero() {
+		res.Err = fmt.Errorf("%w (%d since %s)", ErrGone, st.LastStatus, st.Retired.UTC().Format(time.DateOnly))
+		return res, st
+	}
+	target := cmp.Or(st.MovedTo, src.URL)
 	now := a.o.Now()
 	resp, err := a.client.Fetch(ctx, fetch.Request{
-		URL:          src.URL,
+		URL:          target,
 		ETag:         st.ETag,
 		LastModified: st.LastModified,
-		AllowFile:    isFile(src.URL),
+		AllowFile:    target == src.URL && isFile(src.URL),
 	})
 	if resp != nil {
 		res.Status, res.Bytes = resp.Status, len(resp.Body)
@@ -230,76 +193,28 @@ func (a *Aggregator) poll(ctx context.Context, src feedloom.Source) Result {
 		res.Err = err
 	case resp.NotModified:
 		res.NotModified = true
-		err = a.st.Update(ctx, func(w *store.Writer) error {
+		res.Err = a.st.Update(ctx, func(w *store.Writer) error {
 			st.LastModified = firstNonEmpty(resp.LastModified, st.LastModified)
 			st.ETag = firstNonEmpty(resp.ETag, st.ETag)
-			return w.PutSourceState(a.succeeded(st, resp.Status, now))
+			return a.succeeded(w, src, &st, resp, nil, now)
 		})
-		res.Err = err
 	default:
-		res.Err = a.ingest(ctx, src, st, resp, now, &res)
+		res.Err = a.ingest(ctx, src, &st, resp, now, &res)
 		a.polled(src, resp, res.Err)
 	}
 	if res.Err != nil {
-		a.failed(ctx, src, res, now)
-		log.Warn("poll failed", slog.Int("status", res.Status), slog.String("class", fetch.Classify(res.Err)), slog.Any("error", res.Err))
-		return res
+		if ctx.Err() != nil {
+			return res, st // shutting down: the poll did not fail, it was stopped
+		}
+		st = a.failed(ctx, src, res, now)
+		log.Warn("poll failed", slog.Int("status", res.Status), slog.String("class", fetch.Classify(res.Err)), slog.Any("error", res.Err),
+			slog.String("next_poll", st.NextPoll.Format(time.RFC3339)), slog.String("why", st.IntervalReason))
+		return res, st
 	}
 	log.Debug("polled", slog.Int("status", res.Status), slog.Bool("not_modified", res.NotModified),
-		slog.Int("new", res.New), slog.Int("updated", res.Updated), slog.Int("unchanged", res.Unchanged))
-	return res
-}
-
-// succeeded records a successful poll in st.
-func (a *Aggregator) succeeded(st feedloom.SourceState, status int, now time.Time) feedloom.SourceState {
-	st.LastPoll, st.LastSuccess, st.LastStatus = now, now, status
-	st.LastError, st.ConsecutiveFails = "", 0
-	st.NextPoll = now.Add(jitter(a.o.Interval))
-	return st
-}
-
-// failed records a failed poll: the error, and a next poll backed off
-// exponentially (and no sooner than a Retry-After asks). What was stored
-// before stays stored.
-func (a *Aggregator) failed(ctx context.Context, src feedloom.Source, res Result, now time.Time) {
-	err := a.st.Update(context.WithoutCancel(ctx), func(w *store.Writer) error {
-		st, err := w.SourceState(src.URL)
-		if err != nil {
-			return err
-		}
-		st.LastPoll, st.LastStatus = now, res.Status
-		st.LastError = res.Err.Error()
-		st.ConsecutiveFails++
-		delay := backoff(a.o.Interval, st.ConsecutiveFails)
-		var se *fetch.StatusError
-		if errors.As(res.Err, &se) && se.RetryAfter > delay {
-			delay = se.RetryAfter
-		}
-		st.NextPoll = now.Add(delay)
-		return w.PutSourceState(st)
-	})
-	if err != nil {
-		a.o.Logger.Error("recording a failed poll", slog.String("source", src.URL), slog.Any("error", err))
-	}
-}
-
-// backoff is the delay before the next poll after fails consecutive
-// failures: the interval doubled per failure, capped at MaxBackoff, with
-// jitter.
-func backoff(interval time.Duration, fails int) time.Duration {
-	d := interval
-	for i := 1; i < fails && d < MaxBackoff; i++ {
-		d *= 2
-	}
-	return jitter(min(d, MaxBackoff))
-}
-
-// jitter spreads d by up to ±10% so sources polled together drift apart.
-func jitter(d time.Duration) time.Duration {
-	if d <= 0 {
-		return d
-	}
-	return d - d/10 + rand.N(d/5+1)
+		slog.Int("new", res.New), slog.Int("updated", res.Updated), slog.Int("unchanged", res.Unchanged),
+		slog.String("next_poll", st.NextPoll.Format(time.RFC3339)), slog.String("why", st.IntervalReason))
+	return res, st
 }
 
 func isFile(u string) bool {

@@ -17,15 +17,15 @@ import (
 )
 
 // ingest parses a fetched document and stores its items together with the
-// source's new state (its validators, a successful poll), in one
-// transaction.
-func (a *Aggregator) ingest(ctx context.Context, src feedloom.Source, st feedloom.SourceState, resp *fetch.Response, now time.Time, res *Result) error {
+// source's new state (its validators, a successful poll, the next poll),
+// in one transaction; st becomes the state stored.
+func (a *Aggregator) ingest(ctx context.Context, src feedloom.Source, st *feedloom.SourceState, resp *fetch.Response, now time.Time, res *Result) error {
 	return a.ingestDocument(ctx, src, resp.Body, resp.ContentType, resp.URL, now, res, func(w *store.Writer, feed *gofeed.Feed) error {
 		st.Title = feed.Title
 		st.SiteURL = normalize.CanonicalURL(feed.Link, mustParse(resp.URL))
 		st.ETag = resp.ETag
 		st.LastModified = resp.LastModified
-		return w.PutSourceState(a.succeeded(st, resp.Status, now))
+		return a.succeeded(w, src, st, resp, feed, now)
 	})
 }
 
