@@ -51,12 +51,6 @@ type Fetch struct {
 	AllowPrivateNetworks bool          // allow loopback, private and link-local addresses; default false
 }
 
-// Poll holds the settings for the polling loop.
-type Poll struct {
-	Interval time.Duration // default 30m
-	Workers  int           // concurrent fetches; default 16
-}
-
 // Cluster holds the settings for recognizing one story across outlets.
 type Cluster struct {
 	Enabled bool          // near-duplicate clustering; default true (exact URL matches always merge)
@@ -72,16 +66,14 @@ type Retention struct {
 
 // The defaults that do not depend on another setting.
 const (
-	defaultListen   = "127.0.0.1:8080"
-	defaultStore    = "feedloom.db"
-	defaultTimeout  = 30 * time.Second
-	defaultMaxBody  = 10 << 20
-	defaultInterval = 30 * time.Minute
-	defaultWorkers  = 16
-	defaultLimit    = 50
-	defaultWindow   = 72 * time.Hour
-	defaultMaxAge   = 180 * 24 * time.Hour
-	defaultPrune    = time.Hour
+	defaultListen  = "127.0.0.1:8080"
+	defaultStore   = "feedloom.db"
+	defaultTimeout = 30 * time.Second
+	defaultMaxBody = 10 << 20
+	defaultLimit   = 50
+	defaultWindow  = 72 * time.Hour
+	defaultMaxAge  = 180 * 24 * time.Hour
+	defaultPrune   = time.Hour
 )
 
 // Load reads and parses the config file at path. A file that cannot be
@@ -108,7 +100,7 @@ func Parse(file string, data []byte) (*Config, error) {
 		Listen:    defaultListen,
 		Store:     defaultStore,
 		Fetch:     Fetch{Timeout: defaultTimeout, MaxBody: defaultMaxBody},
-		Poll:      Poll{Interval: defaultInterval, Workers: defaultWorkers},
+		Poll:      Poll{Interval: defaultInterval, Workers: defaultWorkers, PerHost: defaultPerHost, MinInterval: defaultMinInterval, MaxInterval: defaultMaxInterval},
 		Cluster:   Cluster{Enabled: true, Window: defaultWindow},
 		Retention: Retention{MaxAge: defaultMaxAge, CheckInterval: defaultPrune},
 		Log:       Log{Format: "text"},

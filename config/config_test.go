@@ -48,6 +48,9 @@ func TestDefaults(t *testing.T) {
 		"Fetch.AllowPrivateNetworks": {c.Fetch.AllowPrivateNetworks, false},
 		"Poll.Interval":              {c.Poll.Interval, 30 * time.Minute},
 		"Poll.Workers":               {c.Poll.Workers, 16},
+		"Poll.PerHost":               {c.Poll.PerHost, 2},
+		"Poll.MinInterval":           {c.Poll.MinInterval, 5 * time.Minute},
+		"Poll.MaxInterval":           {c.Poll.MaxInterval, 24 * time.Hour},
 		"Cluster":                    {c.Cluster, Cluster{Enabled: true, Window: 72 * time.Hour}},
 		"Retention":                  {c.Retention, Retention{MaxAge: 180 * 24 * time.Hour, CheckInterval: time.Hour}},
 		"WebSub":                     {c.WebSub, WebSub{Subscribe: false, Lease: 10 * 24 * time.Hour}},
@@ -119,13 +122,13 @@ func TestLoadEveryKey(t *testing.T) {
 			UserAgent:            "feedloom-test/1.0",
 			AllowPrivateNetworks: true,
 		},
-		Poll:      Poll{Interval: 36 * time.Hour, Workers: 4},
+		Poll:      Poll{Interval: 36 * time.Hour, Workers: 4, PerHost: 3, MinInterval: 10 * time.Minute, MaxInterval: 48 * time.Hour},
 		Cluster:   Cluster{Enabled: false, Window: 48 * time.Hour},
 		Retention: Retention{MaxAge: 30 * 24 * time.Hour, MaxPerSource: 500, CheckInterval: 6 * time.Hour},
 		Log:       Log{Format: "json", Level: slog.LevelDebug},
 		WebSub:    WebSub{Subscribe: true, Lease: 2 * 24 * time.Hour},
 		Sources: []feedloom.Source{
-			{URL: "https://example.org/feed.xml", Name: "Example", Tags: []string{"defense", "english"}},
+			{URL: "https://example.org/feed.xml", Name: "Example", Tags: []string{"defense", "english"}, Interval: 2 * time.Hour},
 			{URL: "file://" + filepath.ToSlash(filepath.Join(dir, "feeds", "local.xml"))},
 			{URL: "https://wire.example/rss", Name: "Wire Service", Tags: []string{"imported"}},
 			{URL: "https://defapress.example/rss", Name: "Defapress", Tags: []string{"imported"}},
@@ -271,6 +274,22 @@ func TestErrors(t *testing.T) {
 		"workers out of range": {
 			yaml: "poll:\n  interval: 5m\n  workers: 0\n" + src,
 			want: []string{f + `:3: poll.workers: must be between 1 and 1024, got 0`},
+		},
+		"per_host out of range": {
+			yaml: "poll:\n  per_host: 0\n" + src,
+			want: []string{f + `:2: poll.per_host: must be between 1 and 1024, got 0`},
+		},
+		"min_interval longer than max_interval": {
+			yaml: "poll:\n  max_interval: 1h\n  min_interval: 2h\n" + src,
+			want: []string{f + `:3: poll.min_interval: must not be longer than max_interval (2h0m0s > 1h0m0s)`},
+		},
+		"min_interval longer than the default max": {
+			yaml: "poll:\n  min_interval: 2d\n" + src,
+			want: []string{f + `:2: poll.min_interval: must not be longer than max_interval (48h0m0s > 24h0m0s)`},
+		},
+		"source interval": {
+			yaml: "sources:\n  - url: https://example.org/feed.xml\n    interval: never\n",
+			want: []string{f + `:3: sources[0].interval: invalid duration "never" (use Go durations such as 30s, 10m, 6h, 7d)`},
 		},
 		"workers not a number": {
 			yaml: "poll:\n  workers: many\n" + src,

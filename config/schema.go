@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -57,10 +58,7 @@ func (b *builder) fields() []field {
 			field{key: "user_agent", decode: text(&c.Fetch.UserAgent, noControl)},
 			field{key: "allow_private_networks", decode: boolean(&c.Fetch.AllowPrivateNetworks)},
 		)},
-		{key: "poll", decode: section(
-			field{key: "interval", decode: duration(&c.Poll.Interval)},
-			field{key: "workers", decode: integer(&c.Poll.Workers, 1, 1024)},
-		)},
+		{key: "poll", decode: b.poll},
 		{key: "cluster", decode: section(
 			field{key: "enabled", decode: boolean(&c.Cluster.Enabled)},
 			field{key: "window", decode: duration(&c.Cluster.Window)},
@@ -96,6 +94,7 @@ func (b *builder) sources(d *decoder, n *yaml.Node, path string) {
 			URL, OPML, Name string
 			Tags            []string
 			Primary         bool
+			Interval        time.Duration
 		}
 		present := d.mapping(e, path, []field{
 			{key: "url", decode: text(&entry.URL)},
@@ -103,18 +102,19 @@ func (b *builder) sources(d *decoder, n *yaml.Node, path string) {
 			{key: "name", decode: text(&entry.Name, noControl)},
 			{key: "tags", decode: texts(&entry.Tags)},
 			{key: "primary", decode: boolean(&entry.Primary)},
+			{key: "interval", decode: duration(&entry.Interval)},
 		})
 		u, o := present["url"], present["opml"]
 		switch {
 		case u != nil && o != nil:
 			d.errorf(o.Line, path, "has both url and opml; give each its own entry")
 		case u != nil:
-			b.addURL(d, u, path+".url", feedloom.Source{URL: entry.URL, Name: entry.Name, Tags: entry.Tags, Primary: entry.Primary})
+			b.addURL(d, u, path+".url", feedloom.Source{URL: entry.URL, Name: entry.Name, Tags: entry.Tags, Primary: entry.Primary, Interval: entry.Interval})
 		case o != nil:
 			if n := present["name"]; n != nil {
 				d.errorf(n.Line, path+".name", "not allowed with opml: each feed is named by its outline")
 			}
-			b.addOPML(d, o, path+".opml", entry.OPML, entry.Tags)
+			b.addOPML(d, o, path+".opml", entry.OPML, entry.Tags, entry.Interval)
 		default:
 			d.errorf(e.Line, path, "needs a url or an opml key")
 		}
@@ -137,7 +137,7 @@ func (b *builder) addURL(d *decoder, n *yaml.Node, path string, src feedloom.Sou
 	b.origins = append(b.origins, origin{line: n.Line, path: path})
 }
 
-func (b *builder) addOPML(d *decoder, n *yaml.Node, path, name string, tags []string) {
+func (b *builder) addOPML(d *decoder, n *yaml.Node, path, name string, tags []string, interval time.Duration) {
 	if name == "" {
 		d.errorf(n.Line, path, "must not be empty")
 		return
@@ -157,7 +157,7 @@ func (b *builder) addOPML(d *decoder, n *yaml.Node, path, name string, tags []st
 			d.errorf(n.Line, path, "%s:%d: %v", name, o.Line, err)
 			continue
 		}
-		b.c.Sources = append(b.c.Sources, feedloom.Source{URL: u, Name: o.Title, Tags: slices.Clone(tags)})
+		b.c.Sources = append(b.c.Sources, feedloom.Source{URL: u, Name: o.Title, Tags: slices.Clone(tags), Interval: interval})
 		b.origins = append(b.origins, origin{line: n.Line, path: path, opml: fmt.Sprintf("%s:%d", name, o.Line)})
 	}
 }
