@@ -74,6 +74,8 @@ func Items(f *gofeed.Feed, src feedloom.Source, feedURL string, now time.Time) [
 		entries = entries[:maxItems]
 	}
 	textContent := declaredTextContent(f)
+	entryLanguage := entryLanguages(f)
+	feedLanguage := languageSubtag(f.Language)
 	out := make([]feedloom.Item, 0, len(entries))
 	guids := make(map[string]bool)
 	keys := make(map[string]bool)
@@ -86,6 +88,9 @@ func Items(f *gofeed.Feed, src feedloom.Source, feedURL string, now time.Time) [
 		it.SourceName = name
 		if len(it.Authors) == 0 {
 			it.Authors = feedAuthors
+		}
+		if it.Language = entryLanguage(i, e); it.Language == "" {
+			it.Language = feedLanguage
 		}
 		it.Key = itemKey(e, it, i, guids)
 		if keys[it.Key] && strings.HasPrefix(it.Key, "url:") {
@@ -186,6 +191,48 @@ func declaredTextContent(f *gofeed.Feed) func(i int) bool {
 		}
 	}
 	return no
+}
+
+// entryLanguages returns a function giving the language of entry i of f,
+// e, as its primary subtag: its dc:language, or the language of a JSON
+// Feed 1.1 item; "" when the entry does not say.
+func entryLanguages(f *gofeed.Feed) func(i int, e *gofeed.Item) string {
+	var items []*jsonfeed.Item
+	if orig, ok := f.OriginalFeed().(*jsonfeed.Feed); ok && orig != nil && len(orig.Items) == len(f.Items) {
+		items = orig.Items
+	}
+	return func(i int, e *gofeed.Item) string {
+		if e.DublinCoreExt != nil {
+			for _, l := range e.DublinCoreExt.Language {
+				if l := languageSubtag(l); l != "" {
+					return l
+				}
+			}
+		}
+		if i < len(items) && items[i] != nil {
+			return languageSubtag(items[i].Language)
+		}
+		return ""
+	}
+}
+
+// languageSubtag returns the primary subtag of a language tag, lower
+// case: "en" for "en-US" or "EN_gb"; "" when it is not two or three
+// letters (no tag, or a name such as "English").
+func languageSubtag(tag string) string {
+	tag = strings.TrimSpace(tag)
+	if i := strings.IndexAny(tag, "-_"); i >= 0 {
+		tag = tag[:i]
+	}
+	if len(tag) < 2 || len(tag) > 3 {
+		return ""
+	}
+	for i := 0; i < len(tag); i++ {
+		if c := tag[i] | 0x20; c < 'a' || c > 'z' {
+			return ""
+		}
+	}
+	return strings.ToLower(tag)
 }
 
 // itemKey derives the identity of entry i within its document (see Items).

@@ -411,3 +411,56 @@ func TestItemsDefapressTass(t *testing.T) {
 		}
 	}
 }
+
+func TestItemsLanguage(t *testing.T) {
+	const rssDoc = `<?xml version="1.0"?>
+<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>t</title><language>en-US</language>
+<item><guid>1</guid><title>Feed language</title></item>
+<item><guid>2</guid><title>Entry language</title><dc:language>RU</dc:language></item>
+<item><guid>3</guid><title>Entry region</title><dc:language>fa-IR</dc:language></item>
+<item><guid>4</guid><title>Entry name, not a code</title><dc:language>English</dc:language></item>
+</channel></rss>`
+	const noLang = `<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><language>English</language>
+<item><guid>1</guid><title>No code</title></item></channel></rss>`
+	const atomDoc = `<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom" xml:lang="de-AT"><title>t</title><id>urn:x</id>
+<entry><id>urn:1</id><title>Atom</title><updated>2024-05-01T00:00:00Z</updated></entry></feed>`
+	const jsonDoc = `{"version":"https://jsonfeed.org/version/1.1","title":"t","language":"fr-CA","items":[
+{"id":"1","title":"JSON feed language","content_text":"x"},
+{"id":"2","title":"JSON item language","content_text":"x","language":"pt-BR"}]}`
+	tests := map[string]struct {
+		doc, contentType string
+		want             map[string]string // title -> language
+	}{
+		"RSS": {rssDoc, "application/rss+xml", map[string]string{
+			"Feed language": "en", "Entry language": "ru", "Entry region": "fa", "Entry name, not a code": "en",
+		}},
+		"RSS, feed language not a code": {noLang, "application/rss+xml", map[string]string{"No code": ""}},
+		"Atom xml:lang":                 {atomDoc, "application/atom+xml", map[string]string{"Atom": "de"}},
+		"JSON Feed":                     {jsonDoc, "application/feed+json", map[string]string{"JSON feed language": "fr", "JSON item language": "pt"}},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			f, err := Parse([]byte(tt.doc), tt.contentType)
+			if err != nil {
+				t.Fatal(err)
+			}
+			items := byTitle(t, Items(f, feedloom.Source{URL: "https://x.example/feed"}, "https://x.example/feed", pollTime))
+			for title, want := range tt.want {
+				if got := items[title].Language; got != want {
+					t.Errorf("%s: Language = %q, want %q", title, got, want)
+				}
+			}
+		})
+	}
+}
+
+func TestLanguageSubtag(t *testing.T) {
+	for in, want := range map[string]string{
+		"en": "en", "EN-us": "en", "en_GB": "en", " ru ": "ru", "fas": "fas", "zh-Hant-TW": "zh",
+		"": "", "English": "", "e": "", "x-klingon": "", "12": "",
+	} {
+		if got := languageSubtag(in); got != want {
+			t.Errorf("languageSubtag(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
