@@ -16,8 +16,10 @@
 //	feedloom_fetch_bytes_total                       counter: feed body bytes received, after decompression
 //	feedloom_fetch_duration_seconds{result}          histogram: a poll from the request to the commit; result is ok, not_modified or error
 //	feedloom_items_total{change}                     counter: entries seen by polls: new, updated, unchanged
-//	feedloom_sources{state}                          gauge: configured sources by state (new, ok, failing, ...), read on scrape
-//	feedloom_poll_lag_seconds                        gauge: how late the most overdue source is (now − its scheduled poll), read on scrape
+//	feedloom_poll_lag_seconds                        histogram: how late scheduled polls start (start − when due)
+//	feedloom_sources{state}                          gauge: configured sources by state (new, ok, failing, moved, gone), read on scrape
+//	feedloom_sources_flagged                         gauge: sources failing for a week or more, read on scrape
+//	feedloom_poll_overdue_seconds                    gauge: how late the most overdue source is now (now − its scheduled poll), read on scrape
 //	feedloom_websub_pushes_total{result}             counter: WebSub pushes accepted, refused (bad signature) and failed (not storable)
 //	feedloom_http_requests_total{route,code}         counter: HTTP requests by route pattern and status
 //	feedloom_http_request_duration_seconds{route}    histogram: time to serve an HTTP request

@@ -15,22 +15,24 @@ import (
 type Options struct {
 	// Sources returns the state of every configured source. It is called
 	// on each scrape, which waits for it (at most ScrapeTimeout): it must
-	// only read, and quickly. nil leaves out feedloom_sources and
-	// feedloom_poll_lag_seconds.
+	// only read, and quickly. nil leaves out feedloom_sources,
+	// feedloom_sources_flagged and feedloom_poll_overdue_seconds.
 	Sources func(ctx context.Context) ([]Source, error)
 	// WebSub returns the WebSub pushes counted since the process
 	// started. nil leaves out feedloom_websub_pushes_total.
 	WebSub func() Pushes
 	// ScrapeTimeout bounds a call to Sources; default 5s.
 	ScrapeTimeout time.Duration
-	// Now is the clock poll lag is measured with; default time.Now.
+	// Now is the clock poll lag is measured with, the aggregator's;
+	// default time.Now.
 	Now func() time.Time
 }
 
 // A Source is what the sources collector needs to know of one source.
 type Source struct {
-	State    string    // "new", "ok", "failing", ...
+	State    string    // "new", "ok", "failing", "moved", "gone"
 	NextPoll time.Time // when it is scheduled; zero when it is not
+	Flagged  bool      // failing for a week or more
 }
 
 // Pushes counts WebSub content deliveries.
@@ -47,6 +49,8 @@ type Metrics struct {
 	bytes    prometheus.Counter
 	duration *prometheus.HistogramVec
 	items    *prometheus.CounterVec
+	lag      prometheus.Histogram
+	now      func() time.Time
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 }
@@ -78,6 +82,12 @@ func New(reg prometheus.Registerer, o Options) (*Metrics, error) {
 			Name: "feedloom_items_total",
 			Help: "Entries seen by polls: new (stored for the first time), updated (content changed), unchanged (a duplicate of what is stored).",
 		}, []string{"change"}),
+		lag: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "feedloom_poll_lag_seconds",
+			Help:    "How late scheduled polls start: the start less the time the poll was due.",
+			Buckets: []float64{.1, .5, 1, 5, 15, 30, 60, 300, 900, 3600},
+		}),
+		now: o.Now,
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "feedloom_http_requests_total",
 			Help: "HTTP requests served, by route pattern (unmatched: none) and status code.",
@@ -91,7 +101,7 @@ func New(reg prometheus.Registerer, o Options) (*Metrics, error) {
 	for _, change := range []string{"new", "updated", "unchanged"} {
 		m.items.WithLabelValues(change) // present from the start, at 0
 	}
-	cs := []prometheus.Collector{m.fetches, m.bytes, m.duration, m.items, m.requests, m.latency}
+	cs := []prometheus.Collector{m.fetches, m.bytes, m.duration, m.items, m.lag, m.requests, m.latency}
 	if o.Sources != nil {
 		cs = append(cs, &sourcesCollector{read: o.Sources, timeout: o.ScrapeTimeout, now: o.Now})
 	}
@@ -120,6 +130,10 @@ func (m *Metrics) Observe(r aggregator.Result) {
 		result = "error"
 	}
 	m.duration.WithLabelValues(result).Observe(r.Duration.Seconds())
+	if !r.Scheduled.IsZero() {
+		started := m.now().Add(-r.Duration)
+		m.lag.Observe(max(started.Sub(r.Scheduled), 0).Seconds())
+	}
 	if r.Err == nil {
 		m.items.WithLabelValues("new").Add(float64(r.New))
 		m.items.WithLabelValues("updated").Add(float64(r.Updated))
@@ -155,8 +169,10 @@ type sourcesCollector struct {
 var (
 	sourcesDesc = prometheus.NewDesc("feedloom_sources",
 		"Configured sources by state, read from the store on scrape.", []string{"state"}, nil)
-	lagDesc = prometheus.NewDesc("feedloom_poll_lag_seconds",
-		"How late the most overdue source is: now minus its scheduled poll time; 0 when none is overdue.", nil, nil)
+	flaggedDesc = prometheus.NewDesc("feedloom_sources_flagged",
+		"Sources failing for a week or more (still polled, at the longest interval).", nil, nil)
+	overdueDesc = prometheus.NewDesc("feedloom_poll_overdue_seconds",
+		"How late the most overdue source is now: now minus its scheduled poll time; 0 when none is overdue.", nil, nil)
 )
 
 // alwaysStates are reported even when no source is in them, so that an
@@ -165,7 +181,8 @@ var alwaysStates = []string{"ok", "failing"}
 
 func (c *sourcesCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- sourcesDesc
-	ch <- lagDesc
+	ch <- flaggedDesc
+	ch <- overdueDesc
 }
 
 func (c *sourcesCollector) Collect(ch chan<- prometheus.Metric) {
@@ -181,17 +198,22 @@ func (c *sourcesCollector) Collect(ch chan<- prometheus.Metric) {
 		counts[s] = 0
 	}
 	now := c.now()
-	var lag time.Duration
+	var overdue time.Duration
+	flagged := 0
 	for _, s := range srcs {
 		counts[s.State]++
+		if s.Flagged {
+			flagged++
+		}
 		if !s.NextPoll.IsZero() {
-			lag = max(lag, now.Sub(s.NextPoll))
+			overdue = max(overdue, now.Sub(s.NextPoll))
 		}
 	}
 	for state, n := range counts {
 		ch <- prometheus.MustNewConstMetric(sourcesDesc, prometheus.GaugeValue, float64(n), state)
 	}
-	ch <- prometheus.MustNewConstMetric(lagDesc, prometheus.GaugeValue, lag.Seconds())
+	ch <- prometheus.MustNewConstMetric(flaggedDesc, prometheus.GaugeValue, float64(flagged))
+	ch <- prometheus.MustNewConstMetric(overdueDesc, prometheus.GaugeValue, overdue.Seconds())
 }
 
 // websubCollector reports the WebSub subscriber's own counts.

@@ -167,20 +167,37 @@ func readStates(ctx context.Context, st *store.Store, srcs []feedloom.Source) ([
 	return out, nil
 }
 
-func TestPollLag(t *testing.T) {
+// gauge reads the value of an unlabelled gauge from reg.
+func gauge(t *testing.T, reg *prometheus.Registry, name string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == name {
+			return mf.GetMetric()[0].GetGauge().GetValue()
+		}
+	}
+	t.Fatalf("no %s", name)
+	return 0
+}
+
+func TestPollOverdueAndFlagged(t *testing.T) {
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	tests := map[string]struct {
-		sources []metrics.Source
-		want    float64
+		sources          []metrics.Source
+		overdue, flagged float64
 	}{
-		"none":            {nil, 0},
-		"all in future":   {[]metrics.Source{{State: "ok", NextPoll: now.Add(time.Minute)}}, 0},
-		"never scheduled": {[]metrics.Source{{State: "new"}}, 0},
+		"none":            {nil, 0, 0},
+		"all in future":   {[]metrics.Source{{State: "ok", NextPoll: now.Add(time.Minute)}}, 0, 0},
+		"never scheduled": {[]metrics.Source{{State: "new"}}, 0, 0},
 		"most overdue": {[]metrics.Source{
 			{State: "ok", NextPoll: now.Add(-90 * time.Second)},
-			{State: "ok", NextPoll: now.Add(-30 * time.Second)},
+			{State: "failing", NextPoll: now.Add(-30 * time.Second), Flagged: true},
+			{State: "failing", NextPoll: now.Add(time.Hour), Flagged: true},
 			{State: "new"},
-		}, 90},
+		}, 90, 2},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -192,20 +209,47 @@ func TestPollLag(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			mfs, err := reg.Gather()
-			if err != nil {
-				t.Fatal(err)
+			if got := gauge(t, reg, "feedloom_poll_overdue_seconds"); got != tt.overdue {
+				t.Errorf("feedloom_poll_overdue_seconds = %v, want %v", got, tt.overdue)
 			}
-			for _, mf := range mfs {
-				if mf.GetName() == "feedloom_poll_lag_seconds" {
-					if got := mf.GetMetric()[0].GetGauge().GetValue(); got != tt.want {
-						t.Errorf("feedloom_poll_lag_seconds = %v, want %v", got, tt.want)
-					}
-					return
-				}
+			if got := gauge(t, reg, "feedloom_sources_flagged"); got != tt.flagged {
+				t.Errorf("feedloom_sources_flagged = %v, want %v", got, tt.flagged)
 			}
-			t.Error("no feedloom_poll_lag_seconds")
 		})
+	}
+}
+
+// TestPollLag: a scheduled poll's lag is when it started (now less its
+// duration) less when it was due; a poll nobody scheduled is not counted.
+func TestPollLag(t *testing.T) {
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	reg := prometheus.NewRegistry()
+	m, err := metrics.New(reg, metrics.Options{Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Observe(aggregator.Result{Status: 200, Duration: 10 * time.Second, Scheduled: now.Add(-70 * time.Second)})
+	m.Observe(aggregator.Result{Status: 200, Duration: time.Second, Scheduled: now}) // started before it was due: 0
+	m.Observe(aggregator.Result{Status: 200, Duration: time.Second})                 // feedloom poll: not scheduled
+	const want = `
+# HELP feedloom_poll_lag_seconds How late scheduled polls start: the start less the time the poll was due.
+# TYPE feedloom_poll_lag_seconds histogram
+feedloom_poll_lag_seconds_bucket{le="0.1"} 1
+feedloom_poll_lag_seconds_bucket{le="0.5"} 1
+feedloom_poll_lag_seconds_bucket{le="1"} 1
+feedloom_poll_lag_seconds_bucket{le="5"} 1
+feedloom_poll_lag_seconds_bucket{le="15"} 1
+feedloom_poll_lag_seconds_bucket{le="30"} 1
+feedloom_poll_lag_seconds_bucket{le="60"} 2
+feedloom_poll_lag_seconds_bucket{le="300"} 2
+feedloom_poll_lag_seconds_bucket{le="900"} 2
+feedloom_poll_lag_seconds_bucket{le="3600"} 2
+feedloom_poll_lag_seconds_bucket{le="+Inf"} 2
+feedloom_poll_lag_seconds_sum 60
+feedloom_poll_lag_seconds_count 2
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "feedloom_poll_lag_seconds"); err != nil {
+		t.Error(err)
 	}
 }
 

@@ -84,7 +84,7 @@ func (t *telemetry) sourceStates(ctx context.Context) ([]metrics.Source, error) 
 	}
 	out := make([]metrics.Source, len(list))
 	for i, s := range list {
-		out[i] = metrics.Source{State: s.State, NextPoll: s.NextPoll}
+		out[i] = metrics.Source{State: s.State, NextPoll: s.NextPoll, Flagged: s.Flagged}
 	}
 	return out, nil
 }
