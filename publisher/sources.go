@@ -30,7 +30,9 @@ type SourceStatus struct {
 	// Name is the configured name, else the feed's own title, else the
 	// URL.
 	Name string `json:"name"`
-	// State is "new" (never polled), "ok" or "failing".
+	// State is one of the feedloom.State* constants: new (never polled),
+	// ok, failing, moved (ok, polled at MovedTo) or gone (retired by a
+	// 410).
 	State string `json:"state"`
 	feedloom.SourceState
 }
@@ -54,15 +56,19 @@ func SourceStatuses(ctx context.Context, r SourceReader) ([]SourceStatus, error)
 	return out, nil
 }
 
-// sourceState names the state of a source from what its last poll left.
+// sourceState is the state the last poll recorded; for a state stored
+// before states were (a store from an older feedloom), the one its fields
+// imply.
 func sourceState(st feedloom.SourceState) string {
 	switch {
+	case st.State != "":
+		return st.State
 	case st.LastPoll.IsZero():
-		return "new"
+		return feedloom.StateNew
 	case st.ConsecutiveFails > 0:
-		return "failing"
+		return feedloom.StateFailing
 	}
-	return "ok"
+	return feedloom.StateOK
 }
 
 // Link is the source's URL when a browser can follow it (http or https),

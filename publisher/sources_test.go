@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -24,7 +25,9 @@ type configured struct {
 func (c configured) Sources() []feedloom.Source { return c.list }
 
 // sourcesFixture stores an ok source with two items, a failing one whose
-// last error carries markup, and leaves a file: source never polled.
+// last error carries markup, and leaves a file: source never polled. The
+// states carry no State, as a store written before states were: the
+// state is read from the other fields.
 func sourcesFixture(t *testing.T) (http.Handler, time.Time) {
 	t.Helper()
 	st := storetest.Open(t)
@@ -176,6 +179,67 @@ func TestSourcesByState(t *testing.T) {
 	}
 	if rec := get(t, h, "GET", "/sources.json?state=nonsense"); rec.Code != 200 || !strings.Contains(rec.Body.String(), `"sources": []`) {
 		t.Errorf("an unknown state: %d %s, want an empty list", rec.Code, rec.Body)
+	}
+}
+
+// TestSourcesLifecycle shows what the scheduler records: the state, why
+// the next poll is when it is, a moved feed's new URL, a flagged failure
+// and a retired feed.
+func TestSourcesLifecycle(t *testing.T) {
+	st := storetest.Open(t)
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	states := []feedloom.SourceState{
+		{URL: "https://ok.example/feed", State: feedloom.StateOK, LastPoll: now, LastSuccess: now, LastStatus: 200,
+			NextPoll: now.Add(2 * time.Hour), IntervalReason: "adaptive (3.5 items/day)"},
+		{URL: "https://down.example/feed", State: feedloom.StateFailing, LastPoll: now, LastStatus: 500, ConsecutiveFails: 40,
+			FailingSince: now.Add(-8 * 24 * time.Hour), Flagged: true, LastError: "fetch: unexpected status 500 Internal Server Error",
+			NextPoll: now.Add(24 * time.Hour), IntervalReason: "backoff (40 errors)"},
+		{URL: "https://old.example/feed", State: feedloom.StateMoved, MovedTo: "https://new.example/feed", LastPoll: now,
+			LastSuccess: now, LastStatus: 200, NextPoll: now.Add(time.Hour), IntervalReason: "ttl 60m"},
+		{URL: "https://dead.example/feed", State: feedloom.StateGone, LastPoll: now, LastStatus: 410, Retired: now,
+			LastError: "fetch: unexpected status 410 Gone", NextPoll: now.Add(24 * time.Hour)},
+	}
+	var srcs []feedloom.Source
+	err := st.Update(context.Background(), func(w *store.Writer) error {
+		for _, s := range states {
+			srcs = append(srcs, feedloom.Source{URL: s.URL})
+			if err := w.PutSourceState(s); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := New(st, Options{BaseURL: "https://feeds.example/"}).SourcesHandler(configured{st, srcs})
+
+	var got struct{ Sources []SourceStatus }
+	if err := json.Unmarshal(get(t, h, "GET", "/sources.json").Body.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	var gotStates []string
+	for _, s := range got.Sources {
+		gotStates = append(gotStates, s.State)
+	}
+	if want := []string{"ok", "failing", "moved", "gone"}; !slices.Equal(gotStates, want) {
+		t.Errorf("states = %q, want %q", gotStates, want)
+	}
+	page := get(t, h, "GET", "/sources").Body.String()
+	for _, want := range []string{
+		`<td><time datetime="2026-03-01T14:00:00Z">1 Mar 2026 14:00 UTC</time><br><span class="why">adaptive (3.5 items/day)</span></td>`,
+		`<td>failing<br><span class="error">flagged: failing since <time datetime="2026-02-21T12:00:00Z">21 Feb 2026 12:00 UTC</time></span></td>`,
+		`<br><span class="why">backoff (40 errors)</span></td>`,
+		`<br><span class="moved">polled at https://new.example/feed</span>`,
+		`<td>gone<br><span class="why">since <time datetime="2026-03-01T12:00:00Z">1 Mar 2026 12:00 UTC</time></span></td>`,
+		// A retired source is not polled again, whatever NextPoll says.
+		`<td>410</td>
+<td>0</td>
+<td>—</td>`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks\n%s\n---- page:\n%s", want, page)
+		}
 	}
 }
 
