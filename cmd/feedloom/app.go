@@ -30,6 +30,7 @@ Commands:
   items     list stored items, newest first (-topic NAME, -json, -limit N)
   stories   list stories with their outlets, newest first (-topic NAME, -json, -limit N)
   export    write every topic's feeds and pages as static files (-out DIR)
+  topics    preview NAME: the stored items a topic's current rules take, and why (-since 7d, -v: near misses)
   version   print the version
 
 -config defaults to ./feedloom.yaml; paths inside it are relative to it.
@@ -58,6 +59,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"items":   cmdItems,
 		"stories": cmdStories,
 		"export":  cmdExport,
+		"topics":  cmdTopics,
 		"version": cmdVersion,
 	}
 	run, ok := commands[cmd]
