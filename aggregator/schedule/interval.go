@@ -2,6 +2,7 @@ package schedule
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -155,17 +156,26 @@ func perDay(perWeek float64) string {
 	return fmt.Sprintf("%.2f", v)
 }
 
-// Short formats d the way the config writes durations: "90m", "2h",
-// "7d", "45s".
+// Short formats d the way the config writes durations, rounded to the
+// minute from an hour up and to the second below: "2h", "7d", "1h30m",
+// "45m", "1m30s".
 func Short(d time.Duration) string {
 	const day = 24 * time.Hour
+	switch {
+	case d >= time.Hour:
+		d = d.Round(time.Minute)
+	case d >= time.Second:
+		d = d.Round(time.Second)
+	}
 	switch {
 	case d >= day && d%day == 0:
 		return fmt.Sprintf("%dd", d/day)
 	case d >= time.Hour && d%time.Hour == 0:
 		return fmt.Sprintf("%dh", d/time.Hour)
+	case d >= time.Hour:
+		return strings.TrimSuffix(d.String(), "0s") // "1h30m0s"
 	case d >= time.Minute && d%time.Minute == 0:
 		return fmt.Sprintf("%dm", d/time.Minute)
 	}
-	return d.Round(time.Second).String()
+	return d.String()
 }

@@ -79,7 +79,7 @@ func TestHealthy(t *testing.T) {
 		},
 		"expires": {
 			s:        Signals{Expires: 90 * time.Minute},
-			interval: 90 * time.Minute, reason: "expires 90m",
+			interval: 90 * time.Minute, reason: "expires 1h30m",
 		},
 		"asks capped at max": {
 			s:        Signals{Hints: Hints{TTL: 48 * time.Hour}},
@@ -179,11 +179,16 @@ func TestPolicyDefaults(t *testing.T) {
 
 func TestShort(t *testing.T) {
 	for d, want := range map[time.Duration]string{
-		90 * time.Minute:        "90m",
-		2 * time.Hour:           "2h",
-		48 * time.Hour:          "2d",
-		45 * time.Second:        "45s",
-		1500 * time.Millisecond: "2s",
+		90 * time.Minute:               "1h30m",
+		45 * time.Minute:               "45m",
+		2 * time.Hour:                  "2h",
+		48 * time.Hour:                 "2d",
+		45 * time.Second:               "45s",
+		1500 * time.Millisecond:        "2s",
+		time.Hour + 3*time.Millisecond: "1h",
+		3*time.Hour + 25*time.Minute + 10*time.Second: "3h25m",
+		90 * time.Second: "1m30s",
+		25 * time.Hour:   "25h",
 	} {
 		if got := Short(d); got != want {
 			t.Errorf("Short(%s) = %q, want %q", d, got, want)

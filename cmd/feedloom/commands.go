@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/feedloom/feedloom"
 	"github.com/feedloom/feedloom/aggregator"
+	"github.com/feedloom/feedloom/aggregator/schedule"
 	"github.com/feedloom/feedloom/config"
 	"github.com/feedloom/feedloom/store"
 )
@@ -61,7 +63,7 @@ func cmdPoll(ctx context.Context, e *env, args []string) error {
 func cmdSources(ctx context.Context, e *env, args []string) error {
 	fs := e.flags()
 	asJSON := fs.Bool("json", false, "one JSON object a line")
-	verbose := fs.Bool("v", false, "also show how entries are identified and the boilerplate learned")
+	verbose := fs.Bool("v", false, "also show the schedule, redirects, how entries are identified and the boilerplate learned")
 	cfg, st, err := e.open(fs, args)
 	if err != nil {
 		return err
@@ -70,7 +72,7 @@ func cmdSources(ctx context.Context, e *env, args []string) error {
 	var details bytes.Buffer
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 	if !*asJSON {
-		fmt.Fprintln(tw, "NAME\tURL\tSTATE\tLAST SUCCESS\tSTATUS\tERRORS\tNEXT POLL\tITEMS\tLAST ERROR")
+		fmt.Fprintln(tw, "NAME\tURL\tSTATE\tLAST SUCCESS\tSTATUS\tERRORS\tNEXT POLL\tEVERY\tWHY\tITEMS\tLAST ERROR")
 	}
 	enc := json.NewEncoder(e.stdout)
 	for _, src := range cfg.Sources {
@@ -78,13 +80,7 @@ func cmdSources(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		state := "ok"
-		switch {
-		case s.LastPoll.IsZero():
-			state = "new"
-		case s.ConsecutiveFails > 0:
-			state = "failing"
-		}
+		s.State = cmp.Or(s.State, feedloom.StateNew)
 		name := src.Name
 		if name == "" {
 			name = s.Title
@@ -95,23 +91,32 @@ func cmdSources(ctx context.Context, e *env, args []string) error {
 		}
 		if *asJSON {
 			if err := enc.Encode(struct {
-				Name  string `json:"name"`
-				State string `json:"state"`
+				Name string `json:"name"`
 				feedloom.SourceState
 				Identity aggregator.Identity `json:"identity"`
-			}{name, state, s, ident}); err != nil {
+			}{name, s, ident}); err != nil {
 				return err
 			}
 			continue
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%d\t%s\n", name, src.URL, state, when(s.LastSuccess),
-			status(s.LastStatus), s.ConsecutiveFails, when(s.NextPoll), s.Items, clip(s.LastError, 100))
+		state := s.State
+		if s.Flagged {
+			state = "failing-7d"
+		}
+		every := "-"
+		if s.Interval > 0 {
+			every = schedule.Short(s.Interval)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%d\t%s\n", name, src.URL, state, when(s.LastSuccess),
+			status(s.LastStatus), s.ConsecutiveFails, when(s.NextPoll), every, cmp.Or(s.IntervalReason, "-"), s.Items, clip(s.LastError, 100))
 		if *verbose {
 			bp, err := aggregator.SourceBoilerplate(ctx, st, src.URL)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(&details, "\n%s (%s)\n  identity: %s", name, src.URL, ident.Mode)
+			fmt.Fprintf(&details, "\n%s (%s)\n  state: %s\n", name, src.URL, state)
+			sourceSchedule(&details, s)
+			fmt.Fprintf(&details, "  identity: %s", ident.Mode)
 			if ident.Reason != "" {
 				fmt.Fprintf(&details, " since %s (%s)", when(ident.Since), ident.Reason)
 			}
@@ -129,6 +134,34 @@ func cmdSources(ctx context.Context, e *env, args []string) error {
 	}
 	_, err = io.Copy(e.stdout, &details)
 	return err
+}
+
+// sourceSchedule writes the -v lines on a source's polling: the next poll
+// and why, where it moved or is being redirected, how long it has failed,
+// when it was retired.
+func sourceSchedule(w io.Writer, s feedloom.SourceState) {
+	switch {
+	case !s.Retired.IsZero():
+		fmt.Fprintf(w, "  retired: %s (answered %s); no more polls\n", when(s.Retired), status(s.LastStatus))
+	case !s.NextPoll.IsZero():
+		fmt.Fprintf(w, "  next poll: %s, every %s: %s\n", when(s.NextPoll), schedule.Short(s.Interval), s.IntervalReason)
+	}
+	if s.ItemsPerWeek > 0 {
+		fmt.Fprintf(w, "  publishes: %.1f items a week\n", s.ItemsPerWeek)
+	}
+	if s.MovedTo != "" {
+		fmt.Fprintf(w, "  moved to: %s (permanent redirects); polled there\n", s.MovedTo)
+	}
+	if s.RedirectTo != "" {
+		fmt.Fprintf(w, "  permanently redirected to %s: %d poll(s) in a row\n", s.RedirectTo, s.Redirects)
+	}
+	if !s.FailingSince.IsZero() && s.Retired.IsZero() {
+		fmt.Fprintf(w, "  failing since: %s (%d in a row)", when(s.FailingSince), s.ConsecutiveFails)
+		if s.Flagged {
+			fmt.Fprint(w, ", flagged: a week or more")
+		}
+		fmt.Fprintln(w)
+	}
 }
 
 func cmdStories(ctx context.Context, e *env, args []string) error {

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestSourcesStates polls an ok, a failing, a moved and a gone source and
+// checks what feedloom sources shows of each.
+func TestSourcesStates(t *testing.T) {
+	// One entry an hour old: about 24 a day, so the max-age of 2h is longer.
+	doc := rss("Feed", rssItem("1", "One", "https://example.org/1", time.Now().Add(-time.Hour).Format(time.RFC1123Z), "b"))
+	mux := http.NewServeMux()
+	mux.HandleFunc("/ok", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "max-age=7200")
+		fmt.Fprint(w, doc)
+	})
+	mux.HandleFunc("/new", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, doc) })
+	mux.HandleFunc("/old", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/new", http.StatusMovedPermanently) })
+	mux.HandleFunc("/fail", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "down", http.StatusBadGateway) })
+	mux.HandleFunc("/gone", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "gone", http.StatusGone) })
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	cfg := writeConfig(t, t.TempDir(), fmt.Sprintf(`fetch:
+  allow_private_networks: true
+sources:
+  - {url: %[1]s/ok, name: Fine}
+  - {url: %[1]s/fail, name: Failing}
+  - {url: %[1]s/old, name: Moved}
+  - {url: %[1]s/gone, name: Gone}
+  - {url: "%[1]s/ok?never", name: Never, interval: 2h}
+`, srv.URL))
+	for range 3 {
+		if code, out, errOut := run(t, "poll", "-config", cfg); code != 0 {
+			t.Fatalf("poll exited %d\n%s%s", code, out, errOut)
+		}
+	}
+
+	code, out, errOut := run(t, "sources", "-config", cfg)
+	if code != 0 {
+		t.Fatalf("sources exited %d: %s", code, errOut)
+	}
+	t.Logf("feedloom sources:\n%s", out)
+	for name, want := range map[string][]string{
+		"Fine":    {" ok ", " 200 ", " 2h ", "max-age 2h"},
+		"Failing": {" failing ", " 502 ", " 3 ", "backoff (3 errors)", "502 Bad Gateway"},
+		"Moved":   {" moved ", " 200 "},
+		"Gone":    {" gone ", " 410 ", "gone", "410 Gone"},
+		"Never":   {" ok ", "config"},
+	} {
+		line := lineOf(out, name+" ")
+		for _, w := range want {
+			if !strings.Contains(line, w) {
+				t.Errorf("%s: %q missing from %q", name, w, line)
+			}
+		}
+	}
+
+	_, out, _ = run(t, "sources", "-v", "-config", cfg)
+	t.Logf("feedloom sources -v:\n%s", out)
+	for _, w := range []string{
+		"moved to: " + srv.URL + "/new",
+		"retired: ",
+		"failing since: ",
+		"next poll: ",
+		"every 2h: max-age 2h",
+	} {
+		if !strings.Contains(out, w) {
+			t.Errorf("sources -v: %q missing", w)
+		}
+	}
+
+	_, out, _ = run(t, "sources", "-json", "-config", cfg)
+	states := map[string]string{}
+	sc := bufio.NewScanner(strings.NewReader(out))
+	for sc.Scan() {
+		var s struct {
+			Name, State, MovedTo, IntervalReason string
+			Interval                             int64
+		}
+		if err := json.Unmarshal(sc.Bytes(), &s); err != nil {
+			t.Fatal(err)
+		}
+		states[s.Name] = s.State
+	}
+	want := map[string]string{"Fine": "ok", "Failing": "failing", "Moved": "moved", "Gone": "gone", "Never": "ok"}
+	if fmt.Sprint(states) != fmt.Sprint(want) {
+		t.Errorf("sources -json states %v, want %v", states, want)
+	}
+}
+
+func lineOf(out, prefix string) string {
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, prefix) {
+			return l
+		}
+	}
+	return ""
+}
