@@ -226,3 +226,32 @@ func TestEditMovesStoryUpdatedNotEntries(t *testing.T) {
 			after[0].Story.Published, after[0].Story.Updated, c.t)
 	}
 }
+
+func TestRefilingKeepsStoryUpdated(t *testing.T) {
+	doc := feedOf("a|Grain exports|https://e.org/a|Sat, 11 May 2019 10:00:00 +0000")
+	origin := twoStepOrigin(t, doc, doc)
+	st := storetest.Open(t)
+	c := &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	src := feedloom.Source{URL: origin.URL}
+	topic := "old"
+	agg := aggregator.New(st, []feedloom.Source{src}, aggregator.Options{
+		Fetch:    newAggregatorFetch(),
+		Now:      c.now,
+		Classify: func(*feedloom.Item, feedloom.Source) []string { return []string{topic} },
+	})
+	ctx := context.Background()
+	agg.Poll(ctx, src)
+	before, _ := st.TopicEntries(ctx, "old", 0)
+	topic = "new"
+	c.t = c.t.Add(time.Hour)
+	if r := agg.Poll(ctx, src); r.Err != nil || r.Unchanged != 1 {
+		t.Fatalf("poll = %v, want 1 unchanged", r)
+	}
+	after, _ := st.TopicEntries(ctx, "new", 0)
+	if gone, _ := st.TopicEntries(ctx, "old", 0); len(gone) != 0 || len(before) != 1 || len(after) != 1 {
+		t.Fatalf("old topic %d entries, new %d; want the story refiled", len(gone), len(after))
+	}
+	if !after[0].Story.Updated.Equal(before[0].Story.Updated) {
+		t.Errorf("refiling moved the story's updated date from %s to %s", before[0].Story.Updated, after[0].Story.Updated)
+	}
+}

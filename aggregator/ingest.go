@@ -222,9 +222,15 @@ func (in *ingestion) store(it *feedloom.Item) error {
 		it.Updated = it.Published
 	}
 	it.FirstSeen, it.Story, it.Changed = old.FirstSeen, old.Story, old.Changed
-	if it.Hash() == old.Hash() && slices.Equal(it.Topics, old.Topics) && it.SourceName == old.SourceName && it.Primary == old.Primary {
+	if it.Hash() == old.Hash() {
 		in.res.Unchanged++
-		return nil
+		if slices.Equal(it.Topics, old.Topics) && it.SourceName == old.SourceName && it.Primary == old.Primary && it.Language == old.Language {
+			return nil
+		}
+		// Only how the item is filed changed (a topic's max_age passed, a
+		// rule or the outlet's name changed): refile it without moving
+		// the story's updated date, which is about content.
+		return w.SaveItem(it)
 	}
 	it.Changed = in.now
 	in.res.Updated++
