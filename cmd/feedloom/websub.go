@@ -39,7 +39,7 @@ func newWebSub(cfg *config.Config, st *store.Store, agg *aggregator.Aggregator, 
 		AllowPrivate: cfg.Fetch.AllowPrivateNetworks,
 		Timeout:      cfg.Fetch.Timeout,
 		UserAgent:    cfg.Fetch.UserAgent,
-		SetPushed:    setPushed(agg),
+		SetPushed:    agg.SetPushed,
 		Logger:       log,
 	})
 	agg.OnDocument(m.Observe)
@@ -87,13 +87,4 @@ func publicURL(u string) bool {
 		return !fetch.Blocked(ip)
 	}
 	return true // a name: assume it is public
-}
-
-// setPushed is the scheduler's SetPushed, which polls a pushed source only
-// as a safety net, when the aggregator has one; nil otherwise.
-func setPushed(agg any) func(source string, pushed bool) {
-	if p, ok := agg.(interface{ SetPushed(string, bool) }); ok {
-		return p.SetPushed
-	}
-	return nil
 }
