@@ -90,9 +90,19 @@ topics:
 	get("topics/all.rss")
 	get("no/such/page")
 
-	resp, text := get("metrics")
-	if resp.StatusCode != 200 {
-		t.Fatalf("GET /metrics: %d %s", resp.StatusCode, text)
+	// The poll's state is committed before the poll is counted: wait for
+	// the count too.
+	var resp2 *http.Response
+	var text string
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		resp2, text = get("metrics")
+		if resp2.StatusCode != 200 {
+			t.Fatalf("GET /metrics: %d %s", resp2.StatusCode, text)
+		}
+		if strings.Contains(text, `feedloom_fetches_total{code="200",outcome="ok"} 1`) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 	for _, want := range []string{
 		`feedloom_fetches_total{code="200",outcome="ok"} 1`,
