@@ -8,10 +8,12 @@ package readertest
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"os/exec"
 	"testing"
+	"time"
 )
 
 // Python is Debian's interpreter, which sees Debian's python3-feedparser
@@ -70,4 +72,49 @@ json.dump({"bozo": bool(d.bozo), "exception": str(d.get("bozo_exception", "")),
 		t.Fatalf("feedparser output %q: %v", out, err)
 	}
 	return p
+}
+
+// chromiumFlags make headless Chromium quiet, offline and self-contained:
+// no sandbox (CI runs as root), no GPU, no QUIC, no first-run, update,
+// sync or background requests.
+var chromiumFlags = []string{
+	"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+	"--no-first-run", "--disable-background-networking",
+	"--disable-component-update", "--disable-sync",
+}
+
+// Chromium runs headless Chromium (Debian's chromium) with args after the
+// standard flags and a fresh profile, and returns its standard output. It
+// fails t when Chromium fails or takes more than a minute.
+func Chromium(t testing.TB, args ...string) []byte {
+	t.Helper()
+	Require(t, "chromium")
+	dir := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	argv := append(append(append([]string(nil), chromiumFlags...), "--user-data-dir="+dir), args...)
+	cmd := exec.CommandContext(ctx, "chromium", argv...)
+	cmd.Env = append(os.Environ(), "HOME="+dir)
+	cmd.WaitDelay = 5 * time.Second
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("chromium %v: %v\n%s", args, err, stderr.Bytes())
+	}
+	return out
+}
+
+// DumpDOM loads url in headless Chromium and returns the DOM after the
+// page loaded (and any script it was allowed to run ran), serialized.
+func DumpDOM(t testing.TB, url string) string {
+	t.Helper()
+	return string(Chromium(t, "--dump-dom", url))
+}
+
+// Screenshot loads url in headless Chromium in a 1280×1600 window and
+// writes a PNG of it to file.
+func Screenshot(t testing.TB, url, file string) {
+	t.Helper()
+	Chromium(t, "--screenshot="+file, "--window-size=1280,1600", "--hide-scrollbars", url)
 }
