@@ -30,8 +30,9 @@ func TestRun(t *testing.T) {
 	if err != nil {
 		t.Fatalf("run: %v\n%s", err, errs.String())
 	}
-	if rep.Setup.Hosts != 10 || len(rep.Cycles) != 3 {
-		t.Fatalf("%d hosts, %d cycles; want 10, 3", rep.Setup.Hosts, len(rep.Cycles))
+	if rep.Setup.Hosts != 10 || len(rep.Cycles) != 3 || rep.Setup.Workers != 16 || rep.Setup.PerHostLimit != 2 {
+		t.Fatalf("%d hosts, %d cycles, %d workers, %d per host; want 10, 3, 16, 2 (the config's defaults)",
+			rep.Setup.Hosts, len(rep.Cycles), rep.Setup.Workers, rep.Setup.PerHostLimit)
 	}
 	type want struct{ changed, requests, ok, notModified, items int }
 	for i, w := range []want{

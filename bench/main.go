@@ -37,6 +37,7 @@ import (
 	"github.com/feedloom/feedloom"
 	"github.com/feedloom/feedloom/aggregator"
 	"github.com/feedloom/feedloom/aggregator/fetch"
+	"github.com/feedloom/feedloom/config"
 	"github.com/feedloom/feedloom/publisher/rules"
 	"github.com/feedloom/feedloom/store"
 	"github.com/mmcdole/gofeed"
@@ -67,18 +68,19 @@ type Report struct {
 
 // Setup describes the run.
 type Setup struct {
-	Sources    int     `json:"sources"`
-	Items      int     `json:"items"`
-	Hosts      int     `json:"hosts"`
-	PerHost    int     `json:"feeds_per_host"`
-	Workers    int     `json:"workers"`
-	Cluster    bool    `json:"cluster"`
-	Wire       float64 `json:"wire"`
-	Change     float64 `json:"change"`
-	GOMAXPROCS int     `json:"gomaxprocs"`
-	FeedBytes  int64   `json:"feed_bytes"` // all feeds at version 0
-	Load       string  `json:"load_before"`
-	Poll       string  `json:"poll"` // the aggregator entry point used
+	Sources      int     `json:"sources"`
+	Items        int     `json:"items"`
+	Hosts        int     `json:"hosts"`
+	PerHost      int     `json:"feeds_per_host"`
+	Workers      int     `json:"workers"`
+	PerHostLimit int     `json:"per_host_limit"`
+	Cluster      bool    `json:"cluster"`
+	Wire         float64 `json:"wire"`
+	Change       float64 `json:"change"`
+	GOMAXPROCS   int     `json:"gomaxprocs"`
+	FeedBytes    int64   `json:"feed_bytes"` // all feeds at version 0
+	Load         string  `json:"load_before"`
+	Poll         string  `json:"poll"` // the aggregator entry point used
 }
 
 // Cycle is one poll of every source.
@@ -128,6 +130,7 @@ type Target struct {
 
 type options struct {
 	sources, items, perHost, workers int
+	perHostLimit                     int
 	wire, change                     float64
 	seed                             uint64
 	cluster, jsonOut, skipGofeed     bool
@@ -142,7 +145,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (*Report,
 	fs.IntVar(&o.sources, "sources", 10000, "synthetic `feeds` to poll")
 	fs.IntVar(&o.items, "items", 20, "items in each feed")
 	fs.IntVar(&o.perHost, "per-host", 20, "feeds on each loopback host (127.0.1.1, 127.0.1.2, …)")
-	fs.IntVar(&o.workers, "workers", 16, "aggregator workers (poll.workers)")
+	fs.IntVar(&o.workers, "workers", 0, "polls at once (poll.workers; 0: the config default)")
+	fs.IntVar(&o.perHostLimit, "per-host-limit", 0, "polls of one host at once (poll.per_host; 0: the config default)")
 	fs.Float64Var(&o.change, "change", 0.01, "`fraction` of the feeds that get a new item before cycle 2")
 	fs.Float64Var(&o.wire, "wire", 0.1, "`fraction` of items retelling a wire story other outlets carry")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the synthetic text")
@@ -161,7 +165,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (*Report,
 	load, _ := os.ReadFile("/proc/loadavg")
 	g := gen{Sources: o.sources, Items: o.items, PerHost: o.perHost, Wire: o.wire, Seed: o.seed, T0: time.Now().Unix()}
 	rep := &Report{Setup: Setup{
-		Sources: o.sources, Items: o.items, Hosts: g.hosts(), PerHost: o.perHost, Workers: o.workers,
+		Sources: o.sources, Items: o.items, Hosts: g.hosts(), PerHost: o.perHost,
 		Cluster: o.cluster, Wire: o.wire, Change: o.change, GOMAXPROCS: runtimeCPUs(),
 		Load: strings.Join(strings.Fields(string(load))[:min(3, len(strings.Fields(string(load))))], " "),
 		Poll: "Aggregator.PollAll",
@@ -194,20 +198,41 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (*Report,
 	for f := range sources {
 		sources[f] = feedloom.Source{URL: orig.url(g, f)}
 	}
-	set, err := rules.Compile(benchTopics)
+	cfg, err := config.Parse("bench.yaml", []byte(benchConfig))
+	if err != nil {
+		return nil, fmt.Errorf("the bench's config: %w", err)
+	}
+	if o.workers > 0 {
+		cfg.Poll.Workers = o.workers
+	}
+	if o.perHostLimit > 0 {
+		cfg.Poll.PerHost = o.perHostLimit
+	}
+	cfg.Cluster.Enabled = o.cluster
+	rep.Setup.Workers, rep.Setup.PerHostLimit = cfg.Poll.Workers, cfg.Poll.PerHost
+	set, err := rules.Compile(cfg.Topics)
 	if err != nil {
 		return nil, err
 	}
-	// As cmd/feedloom's newAggregator wires it from a default config, with
-	// the loopback range allowed.
+	// As cmd/feedloom's newAggregator wires it from the config, with the
+	// loopback range allowed and the synthetic sources.
 	agg := aggregator.New(st, sources, aggregator.Options{
-		Fetch:         fetch.Options{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}},
-		Interval:      30 * time.Minute,
-		Workers:       o.workers,
-		Cluster:       o.cluster,
-		ClusterWindow: 72 * time.Hour,
-		MaxAge:        180 * 24 * time.Hour,
-		PruneEvery:    time.Hour,
+		Fetch: fetch.Options{
+			Timeout:   cfg.Fetch.Timeout,
+			MaxBody:   cfg.Fetch.MaxBody,
+			UserAgent: cfg.Fetch.UserAgent,
+			Allow:     []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
+		},
+		Interval:      cfg.Poll.Interval,
+		MinInterval:   cfg.Poll.MinInterval,
+		MaxInterval:   cfg.Poll.MaxInterval,
+		Workers:       cfg.Poll.Workers,
+		PerHost:       cfg.Poll.PerHost,
+		Cluster:       cfg.Cluster.Enabled,
+		ClusterWindow: cfg.Cluster.Window,
+		MaxAge:        cfg.Retention.MaxAge,
+		MaxPerSource:  cfg.Retention.MaxPerSource,
+		PruneEvery:    cfg.Retention.CheckInterval,
 		Classify:      set.Classify,
 		Logger:        slog.New(slog.DiscardHandler),
 	})
@@ -310,13 +335,24 @@ func startProfile(name string, n int) (stop func() error, err error) {
 	}, nil
 }
 
-// benchTopics file items under three topics by keyword, as a config's
-// topics would.
-var benchTopics = []feedloom.Topic{
-	{Name: "politics", Match: feedloom.Match{Any: []string{"election", "parliament", "prime minister", "coalition"}}},
-	{Name: "economy", Match: feedloom.Match{Any: []string{"inflation", "central bank", "oil prices", "tariffs"}}},
-	{Name: "disasters", Match: feedloom.Match{Any: []string{"earthquake", "flood", "wildfire", "storm"}, None: []string{"political storm"}}},
-}
+// benchConfig is the config the aggregator is built from: every default,
+// and three topics filing items by keyword. Its source is a placeholder;
+// the synthetic sources replace it.
+const benchConfig = `
+sources:
+  - url: http://127.0.1.1/placeholder.xml
+topics:
+  - name: politics
+    match:
+      any: [election, parliament, prime minister, coalition]
+  - name: economy
+    match:
+      any: [inflation, central bank, oil prices, tariffs]
+  - name: disasters
+    match:
+      any: [earthquake, flood, wildfire, storm]
+      none: [political storm]
+`
 
 // gofeedBaseline times gofeed.NewParser().Parse over every feed's first
 // version, from memory: once with a goroutine per CPU, once with one
@@ -397,8 +433,8 @@ func targets(r *Report) []Target {
 
 func (r *Report) print(w io.Writer) {
 	s := r.Setup
-	fmt.Fprintf(w, "%d sources × %d items on %d loopback hosts (%d feeds each); workers %d, clustering %v, %d CPUs (load before: %s); %s\n\n",
-		s.Sources, s.Items, s.Hosts, s.PerHost, s.Workers, s.Cluster, s.GOMAXPROCS, s.Load, s.Poll)
+	fmt.Fprintf(w, "%d sources × %d items on %d loopback hosts (%d feeds each); workers %d, per host %d, clustering %v, %d CPUs (load before: %s); %s\n\n",
+		s.Sources, s.Items, s.Hosts, s.PerHost, s.Workers, s.PerHostLimit, s.Cluster, s.GOMAXPROCS, s.Load, s.Poll)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "cycle\twall\tCPU s\tpeak RSS\tpeak anon\tpeak file\trequests\t200\t304\terrors\tnew conns\tmax conns/host\tmax reqs/host\titems\titems/s\tstore\torigin CPU s\t")
 	for _, c := range r.Cycles {
