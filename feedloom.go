@@ -34,7 +34,23 @@ type Source struct {
 	Primary bool
 	// Interval, when not zero, replaces the adaptive poll interval.
 	Interval time.Duration
+	// Republish is how much of the source's items is republished: one of
+	// the Republish* constants; "" means RepublishSummary.
+	Republish string
+	// MaxLength, when not zero, caps the republished text at this many
+	// runes.
+	MaxLength int
+	// Rights is the source's copyright or license statement, carried into
+	// each of its items and published with them.
+	Rights string
 }
+
+// The republishing policies of a source.
+const (
+	RepublishFull    = "full"    // the content as the source gave it
+	RepublishSummary = "summary" // the summary, or the content cut to one
+	RepublishTitle   = "title"   // title and link only, no body
+)
 
 // HasTag reports whether the source carries tag t.
 func (s Source) HasTag(t string) bool {
@@ -142,6 +158,12 @@ type Item struct {
 	// ("en" for "en-US"): the entry's dc:language, else its feed's; empty
 	// when neither says. It is not part of Hash.
 	Language string `json:"language,omitempty"`
+	// Rights is the source's rights statement (Source.Rights) as of the
+	// poll that stored the item.
+	Rights string `json:"rights,omitempty"`
+	// Republish is the source's policy (Source.Republish) when it is
+	// RepublishTitle: the item's text is then never published.
+	Republish string `json:"republish,omitempty"`
 }
 
 // Hash is a digest of the item's published fields: when it changes, the

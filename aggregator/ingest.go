@@ -64,6 +64,7 @@ func (a *Aggregator) ingestDocument(ctx context.Context, src feedloom.Source, bo
 		for i := range items {
 			it := &items[i]
 			it.Primary = src.Primary
+			ApplyPolicy(it, src)
 			if a.o.Classify != nil {
 				it.Topics = a.o.Classify(it, src)
 			}

@@ -95,6 +95,9 @@ func (b *builder) sources(d *decoder, n *yaml.Node, path string) {
 			Tags            []string
 			Primary         bool
 			Interval        time.Duration
+			Republish       string
+			MaxLength       int
+			Rights          string
 		}
 		present := d.mapping(e, path, []field{
 			{key: "url", decode: text(&entry.URL)},
@@ -103,18 +106,25 @@ func (b *builder) sources(d *decoder, n *yaml.Node, path string) {
 			{key: "tags", decode: texts(&entry.Tags)},
 			{key: "primary", decode: boolean(&entry.Primary)},
 			{key: "interval", decode: duration(&entry.Interval)},
+			{key: "republish", decode: text(&entry.Republish, checkRepublish)},
+			{key: "max_length", decode: integer(&entry.MaxLength, 0, 1<<30)},
+			{key: "rights", decode: text(&entry.Rights, noControl)},
 		})
+		policy := func(s feedloom.Source) feedloom.Source {
+			s.Republish, s.MaxLength, s.Rights = entry.Republish, entry.MaxLength, entry.Rights
+			return s
+		}
 		u, o := present["url"], present["opml"]
 		switch {
 		case u != nil && o != nil:
 			d.errorf(o.Line, path, "has both url and opml; give each its own entry")
 		case u != nil:
-			b.addURL(d, u, path+".url", feedloom.Source{URL: entry.URL, Name: entry.Name, Tags: entry.Tags, Primary: entry.Primary, Interval: entry.Interval})
+			b.addURL(d, u, path+".url", policy(feedloom.Source{URL: entry.URL, Name: entry.Name, Tags: entry.Tags, Primary: entry.Primary, Interval: entry.Interval}))
 		case o != nil:
 			if n := present["name"]; n != nil {
 				d.errorf(n.Line, path+".name", "not allowed with opml: each feed is named by its outline")
 			}
-			b.addOPML(d, o, path+".opml", entry.OPML, entry.Tags, entry.Interval)
+			b.addOPML(d, o, path+".opml", entry.OPML, entry.Tags, entry.Interval, policy)
 		default:
 			d.errorf(e.Line, path, "needs a url or an opml key")
 		}
@@ -137,7 +147,7 @@ func (b *builder) addURL(d *decoder, n *yaml.Node, path string, src feedloom.Sou
 	b.origins = append(b.origins, origin{line: n.Line, path: path})
 }
 
-func (b *builder) addOPML(d *decoder, n *yaml.Node, path, name string, tags []string, interval time.Duration) {
+func (b *builder) addOPML(d *decoder, n *yaml.Node, path, name string, tags []string, interval time.Duration, policy func(feedloom.Source) feedloom.Source) {
 	if name == "" {
 		d.errorf(n.Line, path, "must not be empty")
 		return
@@ -157,7 +167,7 @@ func (b *builder) addOPML(d *decoder, n *yaml.Node, path, name string, tags []st
 			d.errorf(n.Line, path, "%s:%d: %v", name, o.Line, err)
 			continue
 		}
-		b.c.Sources = append(b.c.Sources, feedloom.Source{URL: u, Name: o.Title, Tags: slices.Clone(tags), Interval: interval})
+		b.c.Sources = append(b.c.Sources, policy(feedloom.Source{URL: u, Name: o.Title, Tags: slices.Clone(tags), Interval: interval}))
 		b.origins = append(b.origins, origin{line: n.Line, path: path, opml: fmt.Sprintf("%s:%d", name, o.Line)})
 	}
 }
@@ -279,4 +289,13 @@ func sameFeed(raw string) string {
 	}
 	u.Fragment = ""
 	return u.String()
+}
+
+// checkRepublish accepts the republishing policies of a source.
+func checkRepublish(s string) error {
+	switch s {
+	case feedloom.RepublishFull, feedloom.RepublishSummary, feedloom.RepublishTitle:
+		return nil
+	}
+	return fmt.Errorf("must be full, summary or title, got %q", s)
 }

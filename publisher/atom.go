@@ -77,6 +77,7 @@ func newAtom(v *topicView) *atomFeed {
 		ge.Category = ""
 		ge.Source = ""
 		ge.Published = e.Published.Format(time.RFC3339)
+		ge.Rights = e.Rights
 		if ge.Content == nil && e.Link == "" {
 			// An entry without an alternate link must have content.
 			switch {

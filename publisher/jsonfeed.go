@@ -43,6 +43,7 @@ type jsonAttachment struct {
 type jsonExtension struct {
 	About   string       `json:"about"`
 	Sources []jsonOutlet `json:"sources"`
+	Rights  string       `json:"rights,omitempty"` // the shown item's source's rights statement
 }
 
 type jsonOutlet struct {
@@ -78,7 +79,7 @@ func newJSONFeed(v *topicView) *jsonFeed {
 		}
 		gi.Tags = e.Categories
 		gi.Attachments = nil
-		it := &jsonItem{JSONItem: gi, Feedloom: &jsonExtension{About: extensionAbout}}
+		it := &jsonItem{JSONItem: gi, Feedloom: &jsonExtension{About: extensionAbout, Rights: e.Rights}}
 		for _, enc := range e.Enclosures {
 			it.Attachments = append(it.Attachments, jsonAttachment{
 				URL:      enc.URL,

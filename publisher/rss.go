@@ -51,6 +51,8 @@ type rssItem struct {
 	Creator    string     `xml:"dc:creator,omitempty"`
 	Categories []string   `xml:"category"` // replaces RssItem.Category, a single string
 	Source     *rssSource `xml:"source"`   // replaces RssItem.Source, which has no url
+
+	Rights string `xml:"dc:rights,omitempty"` // the source's rights statement
 }
 
 type rssSource struct {
@@ -70,7 +72,7 @@ func newRSS(v *topicView) *rssDoc {
 	}
 	for i, gi := range gItems {
 		e := &v.Entries[i]
-		it := &rssItem{RssItem: gi, Link: gi.Link, Creator: strings.Join(e.Authors, ", "), Categories: e.Categories}
+		it := &rssItem{RssItem: gi, Link: gi.Link, Creator: strings.Join(e.Authors, ", "), Categories: e.Categories, Rights: e.Rights}
 		gi.Link = ""
 		gi.Author = ""
 		gi.Category = ""

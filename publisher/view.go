@@ -50,6 +50,7 @@ type entryView struct {
 	Published  time.Time // UTC, whole seconds, never zero
 	Updated    time.Time // UTC, whole seconds, never before Published
 	Outlets    []outlet  // the shown item's outlet first
+	Rights     string    // the shown item's source's rights statement; "" when none
 }
 
 // An outlet is one member of a story: who carried it and where.
@@ -154,7 +155,8 @@ func newEntryView(e *feedloom.Entry) entryView {
 		Published:  published,
 		Updated:    updated,
 	}
-	if ev.Summary == "" && ev.Content == "" {
+	ev.Rights = strings.TrimSpace(it.Rights)
+	if ev.Summary == "" && ev.Content == "" && it.Republish != feedloom.RepublishTitle {
 		ev.Text = strings.TrimSpace(it.Text)
 	}
 	seen := map[string]bool{}
