@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# Serving benchmark (issue 5): a topic feed from `feedloom serve` against
+# nginx serving the same bytes as a static file, under wrk, in one run; and
+# against bench/serve/gostatic, the least a Go net/http server can do with
+# the same bytes (what Go's HTTP server costs by itself).
+#
+#   bench/serve/run.sh [TOPIC_PATH]     (default topics/everything.atom)
+#
+# Needs wrk, nginx and curl (Debian packages) and Go. Loopback only.
+# Environment: DURATION (default 10s), ROUNDS (default 2), CONNS (50),
+# THREADS (2), KEEP=1 to keep the run directory.
+#
+# It copies the README's demo (examples/demo) into a temporary directory,
+# polls it once, serves it on a free port, fetches the topic feed, writes
+# those bytes under an unprivileged nginx on another free port, then runs
+# `wrk -t2 -c50 -d10s --latency` against each server, for 200s and for
+# 304s (If-None-Match with each server's own ETag), alternating feedloom,
+# nginx and gostatic, ROUNDS times. It prints requests/s and the ratios
+# feedloom/nginx, feedloom/gostatic and gostatic/nginx.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+topic=${1:-topics/everything.atom}
+duration=${DURATION:-10s}
+rounds=${ROUNDS:-2}
+conns=${CONNS:-50}
+threads=${THREADS:-2}
+
+for tool in wrk nginx curl go; do
+  command -v "$tool" >/dev/null || { echo "serve bench: $tool not found (apt-get install -y wrk nginx curl)" >&2; exit 1; }
+done
+
+RUN=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  if [ "${KEEP:-}" = 1 ]; then echo "kept $RUN" >&2; else rm -rf "$RUN"; fi
+}
+trap cleanup EXIT
+
+freeport() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# feedloom on the demo.
+go build -o "$RUN/feedloom" ./cmd/feedloom
+go build -o "$RUN/gostatic" ./bench/serve/gostatic
+cp -r examples/demo "$RUN/demo"
+rm -f "$RUN/demo/feedloom.db"
+fport=$(freeport)
+sed -i -e "s|^listen:.*|listen: 127.0.0.1:$fport|" -e "s|^base_url:.*|base_url: http://127.0.0.1:$fport/|" "$RUN/demo/feedloom.yaml"
+"$RUN/feedloom" poll -config "$RUN/demo/feedloom.yaml" >"$RUN/poll.log" 2>&1
+"$RUN/feedloom" serve -config "$RUN/demo/feedloom.yaml" >"$RUN/serve.log" 2>&1 &
+pids+=($!)
+F=http://127.0.0.1:$fport/$topic
+for _ in $(seq 100); do
+  curl -sf -o /dev/null "http://127.0.0.1:$fport/healthz" && break
+  sleep 0.1
+done
+curl -sf -D "$RUN/f.headers" -o "$RUN/feed" "$F"
+
+# nginx with the same bytes, as a static file.
+nport=$(freeport)
+mkdir -p "$RUN/www/$(dirname "$topic")" "$RUN/logs"
+cp "$RUN/feed" "$RUN/www/$topic"
+# Run as root, nginx's workers drop to an unprivileged user: they must be
+# able to read the file.
+chmod 755 "$RUN"
+chmod -R a+rX "$RUN/www"
+cat >"$RUN/nginx.conf" <<EOF
+worker_processes auto;
+pid $RUN/nginx.pid;
+error_log $RUN/logs/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 1000000;
+  client_body_temp_path $RUN/tmp_body;
+  proxy_temp_path $RUN/tmp_proxy;
+  fastcgi_temp_path $RUN/tmp_fastcgi;
+  uwsgi_temp_path $RUN/tmp_uwsgi;
+  scgi_temp_path $RUN/tmp_scgi;
+  types { application/atom+xml atom; application/rss+xml rss; application/feed+json json; }
+  server {
+    listen 127.0.0.1:$nport;
+    root $RUN/www;
+  }
+}
+EOF
+nginx -p "$RUN" -c "$RUN/nginx.conf" -g 'daemon off;' &
+pids+=($!)
+N=http://127.0.0.1:$nport/$topic
+for _ in $(seq 100); do
+  curl -sf -o /dev/null "$N" && break
+  sleep 0.1
+done
+curl -sf -D "$RUN/n.headers" -o "$RUN/nfeed" "$N"
+cmp -s "$RUN/feed" "$RUN/nfeed" || { echo "serve bench: nginx serves other bytes" >&2; exit 1; }
+
+# gostatic with the same bytes and feedloom's ETag.
+gport=$(freeport)
+"$RUN/gostatic" -listen "127.0.0.1:$gport" -file "$RUN/feed" -etag "$(grep -i '^etag:' "$RUN/f.headers" | head -1 | cut -d' ' -f2- | tr -d '\r')" \
+  -type "$(grep -i '^content-type:' "$RUN/f.headers" | head -1 | cut -d' ' -f2- | tr -d '\r')" &
+pids+=($!)
+G=http://127.0.0.1:$gport/$topic
+for _ in $(seq 100); do
+  curl -sf -o /dev/null "$G" && break
+  sleep 0.1
+done
+
+etag() { grep -i '^etag:' "$1" | head -1 | cut -d' ' -f2- | tr -d '\r'; }
+fetag=$(etag "$RUN/f.headers")
+netag=$(etag "$RUN/n.headers")
+for pair in "$F|$fetag" "$N|$netag" "$G|$fetag"; do
+  code=$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: ${pair#*|}" "${pair%%|*}")
+  [ "$code" = 304 ] || { echo "serve bench: ${pair%%|*} answered $code to its own ETag ${pair#*|}" >&2; exit 1; }
+done
+
+echo "topic feed: /$topic, $(wc -c <"$RUN/feed") bytes; feedloom ETag $fetag, nginx ETag $netag"
+echo "wrk -t$threads -c$conns -d$duration --latency; $(nproc) CPUs; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# rps URL [HEADER]: runs wrk, prints requests/s and p50/p99 latency.
+rps() {
+  local out
+  if [ $# -gt 1 ]; then
+    out=$(wrk -t"$threads" -c"$conns" -d"$duration" --latency -H "$2" "$1")
+  else
+    out=$(wrk -t"$threads" -c"$conns" -d"$duration" --latency "$1")
+  fi
+  if grep -q 'Non-2xx or 3xx' <<<"$out"; then
+    echo "serve bench: errors from $1:" >&2
+    echo "$out" >&2
+    exit 1
+  fi
+  local r p50 p99
+  r=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
+  p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
+  p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+  echo "$r $p50 $p99"
+}
+
+printf '| round | status | feedloom req/s | nginx req/s | gostatic req/s | feedloom/nginx | feedloom/gostatic | gostatic/nginx | p50 / p99 feedloom, nginx, gostatic |\n'
+printf '| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n'
+for round in $(seq "$rounds"); do
+  for status in 200 304; do
+    if [ "$status" = 200 ]; then
+      read -r fr fp50 fp99 < <(rps "$F")
+      read -r nr np50 np99 < <(rps "$N")
+      read -r gr gp50 gp99 < <(rps "$G")
+    else
+      read -r fr fp50 fp99 < <(rps "$F" "If-None-Match: $fetag")
+      read -r nr np50 np99 < <(rps "$N" "If-None-Match: $netag")
+      read -r gr gp50 gp99 < <(rps "$G" "If-None-Match: $fetag")
+    fi
+    ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+    printf '| %s | %s | %.0f | %.0f | %.0f | **%s** | %s | %s | %s / %s, %s / %s, %s / %s |\n' "$round" "$status" "$fr" "$nr" "$gr" \
+      "$(ratio "$fr" "$nr")" "$(ratio "$fr" "$gr")" "$(ratio "$gr" "$nr")" "$fp50" "$fp99" "$np50" "$np99" "$gp50" "$gp99"
+  done
+done
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
