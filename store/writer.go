@@ -237,6 +237,9 @@ func (w *Writer) refile(id, add string) error {
 		if err := b.Put(key, nil); err != nil {
 			return err
 		}
+		if err := fileInTopic(w.tx, t, s.ID); err != nil { // archive.go: the topic's filing log
+			return err
+		}
 		if !slices.Contains(oldTopics, t) {
 			if err := w.bumpTopic(t); err != nil {
 				return err
