@@ -18,7 +18,9 @@ import (
 
 type atomFeed struct {
 	*feeds.AtomFeed
+	NSFH      string        `xml:"xmlns:fh,attr,omitempty"`
 	Links     []atomLink    `xml:"link"` // replaces AtomFeed.Link, a single link
+	Archive   *struct{}     `xml:"fh:archive"`
 	Generator atomGenerator `xml:"generator"`
 	Entries   []*atomEntry  `xml:"entry"` // replaces AtomFeed.Entries
 }
@@ -55,20 +57,20 @@ type atomSource struct {
 	Links []atomLink `xml:"link"`
 }
 
-func newAtom(v *topicView) *atomFeed {
+func newAtom(v *topicView, l *feedLinks) *atomFeed {
 	af := (&feeds.Atom{Feed: gorillaFeed(v)}).AtomFeed()
 	gEntries := af.Entries
 	af.Entries = nil
 	af.Link = nil
-	af.Id = v.FeedURL(Atom)
+	af.Id = l.Current                                       // archive pages are documents of the same feed
 	af.Updated = firstDate(v.Modified).Format(time.RFC3339) // epoch when empty
 	f := &atomFeed{
-		AtomFeed: af,
-		Links: []atomLink{
-			{Href: v.FeedURL(Atom), Rel: "self", Type: Atom.mediaType()},
-			{Href: v.PageURL, Rel: "alternate", Type: HTML.mediaType()},
-		},
+		AtomFeed:  af,
+		Links:     append(l.atomLinks(Atom), atomLink{Href: v.PageURL, Rel: "alternate", Type: HTML.mediaType()}),
 		Generator: atomGenerator{Name: generator},
+	}
+	if l.Archive {
+		f.NSFH, f.Archive = nsFH, &struct{}{}
 	}
 	for i, ge := range gEntries {
 		e := &v.Entries[i]

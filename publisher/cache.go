@@ -24,6 +24,8 @@ type Rendered struct {
 	GzipETag    string    // ETag with "-gz" inside the quotes: the gzip variant is another representation
 	Modified    time.Time // latest Updated of the entries; zero when there are none
 	ContentType string
+	// CacheControl is the Cache-Control header; "" for the default.
+	CacheControl string
 
 	version string // the store version the bytes are at least as new as
 }
@@ -123,43 +125,73 @@ func (s *Server) Render(ctx context.Context, topic string, f Format) (*Rendered,
 	if sl == nil {
 		return nil, fmt.Errorf("publisher: render %q: unknown format %d", topic, f)
 	}
-	version := func(ctx context.Context) (string, error) {
+	return sl.get(ctx, s.topicVersion(topic), func(ctx context.Context) (*Rendered, error) {
+		return s.renderTopic(ctx, t, f, -1)
+	})
+}
+
+// RenderArchive returns archive page k of topic in feed format f (see
+// archive.go). A page that does not exist, or a store without filing
+// logs, gives an error the handler answers with 404.
+func (s *Server) RenderArchive(ctx context.Context, topic string, k int, f Format) (*Rendered, error) {
+	t, ok := s.topics[topic]
+	if !ok {
+		return nil, fmt.Errorf("%w: %q", ErrUnknownTopic, topic)
+	}
+	if k < 0 || f == HTML || f.Ext() == "" {
+		return nil, fmt.Errorf("%w: archive %d%s of %q", errNotFound, k, f.Ext(), topic)
+	}
+	key := archiveKey{topic, f, k}
+	r, err := s.archive.get(key).get(ctx, s.topicVersion(topic), func(ctx context.Context) (*Rendered, error) {
+		return s.renderTopic(ctx, t, f, k)
+	})
+	if err != nil {
+		s.archive.drop(key) // no slot for every page number asked for
+	}
+	return r, err
+}
+
+func (s *Server) topicVersion(topic string) func(context.Context) (string, error) {
+	return func(ctx context.Context) (string, error) {
 		v, err := s.st.TopicVersion(ctx, topic)
 		if err != nil {
 			return "", fmt.Errorf("publisher: version of topic %q: %w", topic, err)
 		}
 		return strconv.FormatUint(v, 10), nil
 	}
-	return sl.get(ctx, version, func(ctx context.Context) (*Rendered, error) {
-		return s.renderTopic(ctx, t, f)
-	})
 }
 
-// renderTopic reads the entries of t and renders them in format f.
-func (s *Server) renderTopic(ctx context.Context, t feedloom.Topic, f Format) (*Rendered, error) {
-	v, err := s.view(ctx, t)
+// renderTopic reads page (-1: the current feed) of t and renders it in
+// format f.
+func (s *Server) renderTopic(ctx context.Context, t feedloom.Topic, f Format, page int) (*Rendered, error) {
+	p, ok, err := s.pageOf(ctx, t, page)
 	if err != nil {
 		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("%w: archive %d%s of %q", errNotFound, page, f.Ext(), t.Name)
 	}
 	var body []byte
 	if f == HTML {
-		body, err = s.renderTopicPage(v)
+		body, err = s.renderTopicPage(p.topicView)
 	} else {
-		body, err = renderFeed(v, f)
+		body, err = renderFeed(p.topicView, f, p.links(s, f))
 	}
 	if err != nil {
 		return nil, err
 	}
-	return newRendered(body, f.ContentType(), v.Modified), nil
+	r := newRendered(body, f.ContentType(), p.Modified)
+	r.CacheControl = p.cacheControl
+	return r, nil
 }
 
-// view reads the entries of t from the store.
+// view reads the current entries of t from the store.
 func (s *Server) view(ctx context.Context, t feedloom.Topic) (*topicView, error) {
-	entries, err := s.st.TopicEntries(ctx, t.Name, limit(t))
+	p, _, err := s.pageOf(ctx, t, -1)
 	if err != nil {
-		return nil, fmt.Errorf("publisher: entries of topic %q: %w", t.Name, err)
+		return nil, err
 	}
-	return s.topicView(t, entries), nil
+	return p.topicView, nil
 }
 
 // index returns the index page, rendered again when any topic changed.

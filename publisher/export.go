@@ -2,9 +2,11 @@ package publisher
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 )
 
 // Export writes the whole site into dir for static hosting at BaseURL,
@@ -17,6 +19,7 @@ import (
 //	topics/{name}.atom
 //	topics/{name}.json
 //	topics/{name}/index.html
+//	topics/{name}/archive/{k}.rss, .atom, .json (RFC 5005 archive pages)
 //
 // A topic's page is a directory index so that its URL, BaseURL +
 // "topics/{name}", is the same served and static: static hosts answer it
@@ -46,6 +49,24 @@ func (s *Server) Export(ctx context.Context, dir string) error {
 			}
 			files[exportPath(t.Name, f)] = rd
 		}
+		// Every archive page up to the one still filling; the last
+		// render fails with errNotFound.
+		for k := 0; ; k++ {
+			rd, err := s.RenderArchive(ctx, t.Name, k, Atom)
+			if errors.Is(err, errNotFound) {
+				break
+			}
+			if err != nil {
+				return err
+			}
+			files[archivePath(t.Name, k, Atom)] = rd
+			for _, f := range []Format{RSS, JSON} {
+				if rd, err = s.RenderArchive(ctx, t.Name, k, f); err != nil {
+					return err
+				}
+				files[archivePath(t.Name, k, f)] = rd
+			}
+		}
 	}
 	for name, rd := range files {
 		if err := ctx.Err(); err != nil {
@@ -65,6 +86,12 @@ func exportPath(name string, f Format) string {
 		return "topics/" + name + "/index.html"
 	}
 	return "topics/" + name + f.Ext()
+}
+
+// archivePath is where Export puts archive page k of topic name in format
+// f.
+func archivePath(name string, k int, f Format) string {
+	return "topics/" + name + "/archive/" + strconv.Itoa(k) + f.Ext()
 }
 
 // writeFile replaces path with b atomically.

@@ -47,15 +47,16 @@ func gorillaFeed(v *topicView) *feeds.Feed {
 	return f
 }
 
-// renderFeed renders v in feed format f.
-func renderFeed(v *topicView, f Format) ([]byte, error) {
+// renderFeed renders v in feed format f, with links l (self, archives,
+// hub).
+func renderFeed(v *topicView, f Format, l *feedLinks) ([]byte, error) {
 	switch f {
 	case RSS:
-		return marshalXML(newRSS(v))
+		return marshalXML(newRSS(v, l))
 	case Atom:
-		return marshalXML(newAtom(v))
+		return marshalXML(newAtom(v, l))
 	case JSON:
-		return marshalJSON(newJSONFeed(v))
+		return marshalJSON(newJSONFeed(v, l))
 	}
 	return nil, fmt.Errorf("publisher: %v is not a feed format", f)
 }

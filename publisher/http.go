@@ -16,7 +16,10 @@ import (
 // representation (an unknown extension).
 var errNotFound = errors.New("publisher: not found")
 
-// cacheControl lets readers and shared caches keep a feed five minutes.
+// cacheControl lets readers and shared caches keep what has no
+// Cache-Control of its own (the index, OPML, the stylesheet) five minutes.
+// Topic feeds and pages carry one derived from the topic's update rate
+// (maxAgeOf); full archive pages are kept a year.
 const cacheControl = "public, max-age=300"
 
 // Handler serves the site:
@@ -27,6 +30,7 @@ const cacheControl = "public, max-age=300"
 //	GET /topics/{name}.rss     RSS 2.0
 //	GET /topics/{name}.atom    Atom 1.0
 //	GET /topics/{name}.json    JSON Feed 1.1
+//	GET /topics/{name}/archive/{k}.rss|.atom|.json   RFC 5005 archive page k (archive.go)
 //	GET /topics.opml           OPML 2.0 of every topic's Atom feed
 //	GET /style.css             the pages' stylesheet
 //	GET /healthz               200 "ok"
@@ -41,6 +45,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /{$}", s.handleIndex)
 	mux.HandleFunc("GET /topics/{file}", s.handleTopic)
 	mux.HandleFunc("GET /topics/{name}/{$}", s.handleTopicDir)
+	mux.HandleFunc("GET /topics/{name}/archive/{file}", s.handleArchive)
 	mux.HandleFunc("GET /topics.opml", s.handleStatic)
 	mux.HandleFunc("GET /style.css", s.handleStatic)
 	mux.HandleFunc("GET /healthz", s.handleHealth)
@@ -75,7 +80,29 @@ func (s *Server) handleTopic(w http.ResponseWriter, r *http.Request) {
 	} else {
 		// Public, cookie-less data: any site may fetch it from a browser.
 		w.Header().Set("Access-Control-Allow-Origin", "*")
+		if s.o.Hub != "" {
+			// Some WebSub subscribers look only at the headers.
+			w.Header().Set("Link", "<"+s.o.Hub+`>; rel="hub", <`+s.url("topics/"+name+f.Ext())+`>; rel="self"`)
+		}
 	}
+	serve(w, r, rd)
+}
+
+// handleArchive serves /topics/{name}/archive/{k}.{ext}, an RFC 5005
+// archive page. k is written without leading zeros: one URL a page.
+func (s *Server) handleArchive(w http.ResponseWriter, r *http.Request) {
+	num, f, ok := splitFile(r.PathValue("file"))
+	k, err := strconv.Atoi(num)
+	if !ok || f == HTML || err != nil || k < 0 || strconv.Itoa(k) != num {
+		s.writeError(w, r, fmt.Errorf("%w: %s", errNotFound, r.URL.Path))
+		return
+	}
+	rd, err := s.RenderArchive(r.Context(), r.PathValue("name"), k, f)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Access-Control-Allow-Origin", "*")
 	serve(w, r, rd)
 }
 
@@ -124,7 +151,7 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 func serve(w http.ResponseWriter, r *http.Request, rd *Rendered) {
 	h := w.Header()
 	h.Set("Content-Type", rd.ContentType)
-	h.Set("Cache-Control", cacheControl)
+	h.Set("Cache-Control", firstNonEmpty(rd.CacheControl, cacheControl))
 	h.Set("X-Content-Type-Options", "nosniff")
 	body, etag := rd.Body, rd.ETag
 	if rd.Gzip != nil {

@@ -17,11 +17,31 @@ import (
 // attachments from enclosures, with "size_in_bytes" (gorilla writes
 // "size"); and no external_url for the origin, which
 // the spec reserves for a page the item is about. The outlets go into a
-// "_feedloom" object instead, per the spec's rule for extensions.
+// "_feedloom" object instead, per the spec's rule for extensions. Paging
+// (archive.go): next_url is the next older archive page, "hubs" the
+// WebSub hub; an archive page has a feed-level "_feedloom" object with
+// "archive": true and its "current" and "next_archive" links.
 
 type jsonFeed struct {
 	*feeds.JSONFeed
-	Items []*jsonItem `json:"items"` // replaces JSONFeed.Items, which is omitempty
+	NextURL string      `json:"next_url,omitempty"` // replaces JSONFeed.NextUrl
+	Hubs    []*jsonHub  `json:"hubs,omitempty"`     // replaces JSONFeed.Hubs
+	Items   []*jsonItem `json:"items"`              // replaces JSONFeed.Items, which is omitempty
+	// Feedloom marks an archive page, which JSON Feed cannot say: RFC
+	// 5005's fh:archive and its current and next-archive links.
+	Feedloom *jsonFeedExtension `json:"_feedloom,omitempty"`
+}
+
+type jsonFeedExtension struct {
+	About       string `json:"about"`
+	Archive     bool   `json:"archive"`
+	Current     string `json:"current"`
+	NextArchive string `json:"next_archive,omitempty"`
+}
+
+type jsonHub struct {
+	Type string `json:"type"`
+	URL  string `json:"url"`
 }
 
 type jsonItem struct {
@@ -56,13 +76,21 @@ type jsonOutlet struct {
 // suggests for extensions.
 const extensionAbout = "https://github.com/feedloom/feedloom/blob/main/publisher/doc.go"
 
-func newJSONFeed(v *topicView) *jsonFeed {
+func newJSONFeed(v *topicView, l *feedLinks) *jsonFeed {
 	jf := (&feeds.JSON{Feed: gorillaFeed(v)}).JSONFeed()
 	gItems := jf.Items
 	jf.Items = nil
-	jf.FeedUrl = v.FeedURL(JSON)
+	jf.FeedUrl = l.Self
 	jf.Author, jf.Authors = nil, nil
-	f := &jsonFeed{JSONFeed: jf, Items: []*jsonItem{}}
+	jf.NextUrl, jf.Hubs = "", nil
+	// next_url is the next older items: the older archive page.
+	f := &jsonFeed{JSONFeed: jf, NextURL: l.PrevArchive, Items: []*jsonItem{}}
+	if l.Hub != "" {
+		f.Hubs = []*jsonHub{{Type: "WebSub", URL: l.Hub}}
+	}
+	if l.Archive {
+		f.Feedloom = &jsonFeedExtension{About: extensionAbout, Archive: true, Current: l.Current, NextArchive: l.NextArchive}
+	}
 	for i, gi := range gItems {
 		e := &v.Entries[i]
 		gi.ExternalUrl = ""

@@ -40,6 +40,10 @@ type Options struct {
 	// Title is the site title shown on the index page; "" means
 	// "feedloom".
 	Title string
+	// Hub is the URL of the WebSub hub the feeds advertise (rel="hub"
+	// links in RSS and Atom, "hubs" in JSON Feed, and Link headers);
+	// "" for none.
+	Hub string
 	// Logger receives internal errors of the HTTP handler; nil means
 	// slog.Default().
 	Logger *slog.Logger
@@ -54,6 +58,7 @@ type Server struct {
 	topics  map[string]feedloom.Topic
 	slots   map[slotKey]*slot     // filled in New, read-only afterwards
 	static  map[string]staticFile // topics.opml, style.css
+	archive archiveSlots          // archive pages, cached as asked for
 	handler http.Handler
 }
 

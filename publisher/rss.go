@@ -30,19 +30,21 @@ type rssDoc struct {
 	NSContent string      `xml:"xmlns:content,attr"`
 	NSDC      string      `xml:"xmlns:dc,attr"`
 	NSAtom    string      `xml:"xmlns:atom,attr"`
+	NSFH      string      `xml:"xmlns:fh,attr,omitempty"`
 	Channel   *rssChannel `xml:"channel"`
 }
 
 type rssChannel struct {
 	*feeds.RssFeed
-	Self  rssAtomLink `xml:"atom:link"`
-	Items []*rssItem  `xml:"item"` // replaces RssFeed.Items
+	Links   []rssAtomLink `xml:"atom:link"` // self, hub, and RFC 5005's archive links
+	Archive *struct{}     `xml:"fh:archive"`
+	Items   []*rssItem    `xml:"item"` // replaces RssFeed.Items
 }
 
 type rssAtomLink struct {
 	Href string `xml:"href,attr"`
 	Rel  string `xml:"rel,attr"`
-	Type string `xml:"type,attr"`
+	Type string `xml:"type,attr,omitempty"`
 }
 
 type rssItem struct {
@@ -60,15 +62,20 @@ type rssSource struct {
 	Name string `xml:",chardata"`
 }
 
-func newRSS(v *topicView) *rssDoc {
+func newRSS(v *topicView, l *feedLinks) *rssDoc {
 	ch := (&feeds.Rss{Feed: gorillaFeed(v)}).RssFeed()
 	gItems := ch.Items
 	ch.Items = nil
 	ch.ManagingEditor = "" // never set: a name-only author would give " (Name)"
 	ch.Generator = generator
-	c := &rssChannel{
-		RssFeed: ch,
-		Self:    rssAtomLink{Href: v.FeedURL(RSS), Rel: "self", Type: RSS.mediaType()},
+	c := &rssChannel{RssFeed: ch}
+	for _, al := range l.atomLinks(RSS) {
+		c.Links = append(c.Links, rssAtomLink{Href: al.Href, Rel: al.Rel, Type: al.Type})
+	}
+	doc := &rssDoc{Version: "2.0", NSContent: nsContent, NSDC: nsDC, NSAtom: nsAtom, Channel: c}
+	if l.Archive {
+		c.Archive = &struct{}{}
+		doc.NSFH = nsFH
 	}
 	for i, gi := range gItems {
 		e := &v.Entries[i]
@@ -100,5 +107,5 @@ func newRSS(v *topicView) *rssDoc {
 		}
 		c.Items = append(c.Items, it)
 	}
-	return &rssDoc{Version: "2.0", NSContent: nsContent, NSDC: nsDC, NSAtom: nsAtom, Channel: c}
+	return doc
 }
