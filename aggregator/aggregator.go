@@ -69,6 +69,7 @@ type Aggregator struct {
 
 	onDocument documentHook // see OnDocument (hooks.go)
 	push       pushState    // see SetPushed (run.go)
+	reload     reloadState  // see SetClassify (reload.go)
 }
 
 // New returns an aggregator polling sources into st.

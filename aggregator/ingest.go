@@ -65,8 +65,8 @@ func (a *Aggregator) ingestDocument(ctx context.Context, src feedloom.Source, bo
 			it := &items[i]
 			it.Primary = src.Primary
 			ApplyPolicy(it, src)
-			if a.o.Classify != nil {
-				it.Topics = a.o.Classify(it, src)
+			if classify := a.classify(); classify != nil {
+				it.Topics = classify(it, src)
 			}
 			if err := in.store(it); err != nil {
 				return err
