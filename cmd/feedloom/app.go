@@ -31,6 +31,7 @@ Commands:
   stories   list stories with their outlets, newest first (-topic NAME, -json, -limit N)
   export    write every topic's feeds and pages as static files (-out DIR)
   topics    preview NAME: the stored items a topic's current rules take, and why (-since 7d, -v: near misses)
+            rebuild [NAME...]: re-file the stored items under the topics' current rules
   version   print the version
 
 -config defaults to ./feedloom.yaml; paths inside it are relative to it.

@@ -360,8 +360,11 @@ func serve(ctx context.Context, e *env, cfg *config.Config, ln net.Listener) err
 	pub := newPublisher(cfg, st)
 	ws := newWebSub(cfg, st, agg, log) // nil unless websub.subscribe
 	tel.setWebSub(ws.pushes)
+	rl := newReloader(cfg, st, agg, log) // SIGHUP and config file edits (reload.go)
+	rl.handler.set(pub.Handler())
+	tel.sources = rl.sources
 	srv := &http.Server{
-		Handler:           tel.Instrument(routes(pub.Handler(), append(tel.routes(pub), ws.routes()...)...)),
+		Handler:           tel.Instrument(routes(&rl.handler, append(tel.routes(pub), ws.routes()...)...)),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -372,9 +375,15 @@ func serve(ctx context.Context, e *env, cfg *config.Config, ln net.Listener) err
 	defer cancel()
 	var wg sync.WaitGroup
 	ws.start(ctx, &wg)
+	rl.ctx = ctx
+	if onReloader != nil {
+		onReloader(rl)
+	}
+	wg.Go(func() { rl.watch(ctx) })
+	defer rl.wait()
 	var pollErr error
 	wg.Go(func() {
-		if err := agg.Run(ctx); err != nil {
+		if err := rl.runAggregator(ctx); err != nil {
 			pollErr = err
 			cancel()
 		}

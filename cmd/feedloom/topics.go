@@ -15,12 +15,13 @@ import (
 	"github.com/feedloom/feedloom/store"
 )
 
-const topicsUsage = "usage: feedloom topics preview NAME [-since 7d] [-v] [-config FILE]"
+const topicsUsage = "usage: feedloom topics preview NAME [-since 7d] [-v] [-config FILE] | feedloom topics rebuild [NAME...] [-config FILE]"
 
 // cmdTopics runs the topics subcommands.
 func cmdTopics(ctx context.Context, e *env, args []string) error {
 	subcommands := map[string]func(context.Context, *env, []string) error{
 		"preview": cmdTopicsPreview,
+		"rebuild": cmdTopicsRebuild, // rebuild.go
 	}
 	if len(args) == 0 {
 		return usageError{errors.New(topicsUsage)}

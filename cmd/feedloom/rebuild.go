@@ -1,0 +1,136 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/feedloom/feedloom"
+	"github.com/feedloom/feedloom/publisher/rules"
+	"github.com/feedloom/feedloom/store"
+)
+
+// isTerminal reports whether w is a terminal: the rebuild then draws a
+// progress bar instead of printing progress lines. Tests replace it.
+var isTerminal = func(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// cmdTopicsRebuild re-files every stored item under the topics of the
+// config as it is now: the named topics, or every topic (and none that
+// the config no longer has) without names.
+func cmdTopicsRebuild(ctx context.Context, e *env, args []string) error {
+	fs := e.flags()
+	var names []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return err
+			}
+			return usageError{err}
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		names = append(names, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	cfg, err := e.loadConfig()
+	if err != nil {
+		return err
+	}
+	for _, n := range names {
+		if _, ok := cfg.Topic(n); !ok {
+			return usageError{fmt.Errorf("no topic %q in %s", n, cfg.File)}
+		}
+	}
+	set, err := rules.Compile(cfg.Topics)
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(cfg.Store, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	now := time.Now()
+	var classify func(*feedloom.Item) []string
+	if len(names) > 0 {
+		slices.Sort(names)
+		classify = topicClassifier(set, cfg.Sources, slices.Compact(names), now)
+	} else {
+		bySource := map[string]feedloom.Source{}
+		for _, s := range cfg.Sources {
+			bySource[s.URL] = s
+		}
+		classify = func(it *feedloom.Item) []string {
+			src, ok := bySource[it.Source]
+			if !ok {
+				src = feedloom.Source{URL: it.Source}
+			}
+			return set.ClassifyAt(it, src, now)
+		}
+	}
+	what := "every topic"
+	if len(names) > 0 {
+		what = strings.Join(names, ", ")
+	}
+	p := newProgress(e.stdout, isTerminal(e.stdout))
+	start := time.Now()
+	err = st.RebuildTopics(ctx, classify, p.update)
+	p.end()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "rebuilt %s: %d items in %s\n", what, p.total, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// progress shows how far a rebuild is: a bar redrawn in place on a
+// terminal, else a line per step (at most one per 10%).
+type progress struct {
+	w         io.Writer
+	tty       bool
+	total     int
+	lastTenth int
+	drawn     bool
+}
+
+func newProgress(w io.Writer, tty bool) *progress { return &progress{w: w, tty: tty, lastTenth: -1} }
+
+const barWidth = 30
+
+func (p *progress) update(done, total int) {
+	p.total = total
+	pct := 100
+	if total > 0 {
+		pct = done * 100 / total
+	}
+	if p.tty {
+		n := barWidth * pct / 100
+		fmt.Fprintf(p.w, "\r[%s%s] %3d%% %d/%d items", strings.Repeat("#", n), strings.Repeat(" ", barWidth-n), pct, done, total)
+		p.drawn = true
+		return
+	}
+	if tenth := pct / 10; tenth != p.lastTenth {
+		p.lastTenth = tenth
+		fmt.Fprintf(p.w, "%d/%d items (%d%%)\n", done, total, pct)
+	}
+}
+
+func (p *progress) end() {
+	if p.drawn {
+		fmt.Fprintln(p.w)
+	}
+}
