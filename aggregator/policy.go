@@ -1,6 +1,7 @@
 package aggregator
 
 import (
+	"cmp"
 	"html"
 	"strings"
 	"unicode"
@@ -22,9 +23,9 @@ const SummaryLength = 500
 // Text, used for matching and clustering, is left whole.
 //
 //   - full: Summary and Content as the source gave them;
-//   - summary (the default): the Summary, or else whole paragraphs of the
-//     Content up to MaxLength or SummaryLength runes (the first paragraph
-//     cut there when it alone is longer); no Content;
+//   - summary (the default): the Summary, or else the Content, as whole
+//     paragraphs up to MaxLength or SummaryLength runes (the first
+//     paragraph cut there when it alone is longer); no Content;
 //   - title: no Summary and no Content (title and link only).
 //
 // MaxLength then caps Summary and Content on a rune boundary, with "…"
@@ -49,22 +50,15 @@ func ApplyPolicy(it *feedloom.Item, src feedloom.Source) {
 		it.Summary = b.String()
 	}
 	if policy == feedloom.RepublishSummary {
-		if it.Summary == "" {
-			it.Summary = CutHTML(it.Content, cmpOr(src.MaxLength, SummaryLength), true)
-		}
+		// A feed's summary can be its whole text (RSS descriptions often
+		// are): it is cut the same way as content.
+		it.Summary = CutHTML(cmp.Or(it.Summary, it.Content), cmp.Or(src.MaxLength, SummaryLength), true)
 		it.Content = ""
 	}
 	if src.MaxLength > 0 {
 		it.Summary = CutHTML(it.Summary, src.MaxLength, false)
 		it.Content = CutHTML(it.Content, src.MaxLength, false)
 	}
-}
-
-func cmpOr(a, b int) int {
-	if a > 0 {
-		return a
-	}
-	return b
 }
 
 // blocks are the elements whose end closes a paragraph for CutHTML.
@@ -74,7 +68,8 @@ var blocks = map[string]bool{"p": true, "div": true, "li": true, "ul": true, "ol
 // CutHTML returns the sanitized HTML fragment s with at most limit runes
 // of text. With paragraphs, it ends after the last block element that
 // fits (or cuts the first one when none does). A cut inside text falls
-// back to the last space when there is one nearby, and ends with "…".
+// back to the last space when there is one nearby, and ends with "…",
+// counted in limit, so that cutting again changes nothing.
 // Elements the cut leaves open are closed by the sanitizer.
 func CutHTML(s string, limit int, paragraphs bool) string {
 	if s == "" || limit <= 0 {
@@ -101,7 +96,9 @@ func CutHTML(s string, limit int, paragraphs bool) string {
 			if paragraphs && lastBlock > 0 {
 				return normalize.Sanitize(out.String()[:lastBlock], nil)
 			}
-			out.WriteString(html.EscapeString(cutText(text, limit-n)) + "…")
+			if limit-n > 1 { // the ellipsis counts
+				out.WriteString(html.EscapeString(cutText(text, limit-n-1)) + "…")
+			}
 			return normalize.Sanitize(out.String(), nil)
 		case xhtml.EndTagToken:
 			out.WriteString(raw)
@@ -116,7 +113,7 @@ func CutHTML(s string, limit int, paragraphs bool) string {
 }
 
 // cutText returns the first n runes of s, shortened to the last space when
-// that drops a partial word of at most 20 runes.
+// the cut falls inside a word of which at most 20 runes are kept.
 func cutText(s string, n int) string {
 	i, count := 0, 0
 	for i < len(s) && count < n {
@@ -125,7 +122,8 @@ func cutText(s string, n int) string {
 		count++
 	}
 	cut := s[:i]
-	if sp := strings.LastIndexFunc(cut, unicode.IsSpace); sp > 0 && i < len(s) && utf8.RuneCountInString(cut[sp:]) <= 21 {
+	next, _ := utf8.DecodeRuneInString(s[i:])
+	if sp := strings.LastIndexFunc(cut, unicode.IsSpace); sp > 0 && i < len(s) && !unicode.IsSpace(next) && utf8.RuneCountInString(cut[sp:]) <= 21 {
 		cut = cut[:sp]
 	}
 	return strings.TrimRightFunc(cut, unicode.IsSpace)

@@ -34,6 +34,13 @@ func TestApplyPolicy(t *testing.T) {
 			if it.Summary != c.summary || it.Content != c.content {
 				t.Errorf("summary %q content %q, want %q, %q", it.Summary, it.Content, c.summary, c.content)
 			}
+			if c.src.MaxLength > 0 {
+				again := it
+				ApplyPolicy(&again, c.src)
+				if again.Summary != it.Summary || again.Content != it.Content {
+					t.Errorf("applying the policy again cut more: %q %q", again.Summary, again.Content)
+				}
+			}
 			if it.Text != item().Text {
 				t.Errorf("text changed: matching must see it whole")
 			}
@@ -51,6 +58,14 @@ func TestApplyPolicy(t *testing.T) {
 		ApplyPolicy(&it, feedloom.Source{})
 		if it.Summary != "<p>Given <b>summary</b></p>" || it.Content != "" {
 			t.Errorf("%q %q", it.Summary, it.Content)
+		}
+	})
+	t.Run("a summary that is the whole text is cut", func(t *testing.T) {
+		it := item()
+		it.Summary, it.Content = content, ""
+		ApplyPolicy(&it, feedloom.Source{})
+		if it.Summary != "<p>First paragraph, short.</p>" {
+			t.Errorf("%q", it.Summary)
 		}
 	})
 	t.Run("text only is cut into a summary", func(t *testing.T) {
@@ -75,7 +90,7 @@ func TestCutHTMLBalancedAndRuneSafe(t *testing.T) {
 		if strings.Count(got, "<b>") != strings.Count(got, "</b>") || strings.Count(got, "<p>") != strings.Count(got, "</p>") {
 			t.Errorf("%d: unbalanced %q", n, got)
 		}
-		if text := normalize.PlainText(got); utf8.RuneCountInString(strings.TrimSuffix(text, "…")) > n {
+		if text := normalize.PlainText(got); utf8.RuneCountInString(text) > n {
 			t.Errorf("%d: %q is longer", n, text)
 		}
 	}
