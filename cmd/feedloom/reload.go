@@ -47,7 +47,7 @@ type reloader struct {
 	mu       sync.Mutex // serializes Reload; guards cfg, rebuild
 	cfg      *config.Config
 	restart  chan []feedloom.Source // new sources for the poll loop (buffer 1)
-	rebuild  *rebuildJob            // the rebuild running, nil when none
+	rebuild  *rebuildJob            // the rebuild started last, nil when none
 	rebuilds sync.WaitGroup
 
 	ctx context.Context // serve's; the rebuilds stop with it
@@ -55,9 +55,10 @@ type reloader struct {
 
 // A rebuildJob is a background re-filing of some topics.
 type rebuildJob struct {
-	topics []string
-	cancel context.CancelFunc
-	done   chan struct{}
+	topics   []string
+	cancel   context.CancelFunc
+	done     chan struct{}
+	finished atomic.Bool // it re-filed every item
 }
 
 // newReloader returns serve's reloader; serve sets its ctx before the
@@ -151,10 +152,8 @@ func (r *reloader) startRebuild(topics []string, set *rules.Set, sources []feedl
 	if old := r.rebuild; old != nil {
 		old.cancel()
 		<-old.done
-		select {
-		case <-r.ctx.Done():
-		default:
-			topics = append(topics, old.topics...) // it may not have finished
+		if !old.finished.Load() {
+			topics = append(topics, old.topics...)
 		}
 	}
 	slices.Sort(topics)
@@ -170,12 +169,8 @@ func (r *reloader) startRebuild(topics []string, set *rules.Set, sources []feedl
 		err := r.st.RebuildTopics(ctx, classify, nil)
 		switch {
 		case err == nil:
+			job.finished.Store(true)
 			r.log.Info("topics rebuilt", slog.Any("topics", topics), slog.Duration("took", time.Since(start)))
-			r.mu.Lock()
-			if r.rebuild == job {
-				r.rebuild = nil
-			}
-			r.mu.Unlock()
 		case ctx.Err() != nil:
 		default:
 			r.log.Error("topics rebuild", slog.Any("topics", topics), slog.Any("error", err))
