@@ -6,10 +6,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mmcdole/gofeed"
 )
 
 // TestRepublishPolicy polls three sources with the three policies and
-// reads what each format publishes of them.
+// reads what each format publishes of them; the feeds stay valid (gofeed,
+// and feedparser with bozo 0 where it is installed).
 func TestRepublishPolicy(t *testing.T) {
 	dir := t.TempDir()
 	feed := func(name, word string) {
@@ -53,6 +56,12 @@ topics:
 			t.Fatal(err)
 		}
 		s := string(b)
+		if _, err := gofeed.NewParser().ParseString(s); err != nil {
+			t.Errorf("%s: gofeed: %v", ext, err)
+		}
+		if ext != "json" {
+			checkFeedparser(t, b)
+		}
 		// full: the whole text, with its rights.
 		if !strings.Contains(s, strings.Repeat("Alphatail ", 100)) {
 			t.Errorf("%s: the full source's text is cut", ext)
