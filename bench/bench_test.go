@@ -84,6 +84,14 @@ func TestFeeds(t *testing.T) {
 	if g.etag(3, 0) == g.etag(3, 1) || g.etag(3, 0) == g.etag(4, 0) {
 		t.Error("ETags should differ between versions and feeds")
 	}
+	names := map[string]bool{}
+	for h := range 1000 {
+		n := outletName(h)
+		if strings.ContainsAny(n, "0123456789") || names[n] {
+			t.Fatalf("outlet %d is named %q: a digit, or a name given twice", h, n)
+		}
+		names[n] = true
+	}
 	if hostIP(0) != "127.0.1.1" || hostIP(253) != "127.0.1.254" || hostIP(254) != "127.0.2.1" {
 		t.Errorf("hostIP: %s %s %s", hostIP(0), hostIP(253), hostIP(254))
 	}

@@ -145,8 +145,14 @@ func sentence(rng *rand.Rand, lo, hi int, stop bool) string {
 	return s
 }
 
+// outletName names host h's outlet, without digits: a number that differs
+// between two copies of a wire story would make them different stories.
 func outletName(h int) string {
-	return fmt.Sprintf("%s %s %d", placeOf(h), outletKinds[h%len(outletKinds)], h)
+	n := placeOf(h) + " " + outletKinds[(h/len(places))%len(outletKinds)]
+	if e := h / (len(places) * len(outletKinds)); e > 0 {
+		n += " " + editions[(e-1)%len(editions)]
+	}
+	return n
 }
 
 func placeOf(h int) string { return places[h%len(places)] }
@@ -154,6 +160,8 @@ func placeOf(h int) string { return places[h%len(places)] }
 func section(f int) string { return sections[f%len(sections)] }
 
 var outletKinds = []string{"Herald", "Times", "Post", "Gazette", "Tribune", "Courier", "Daily", "Observer", "Chronicle", "Ledger"}
+
+var editions = strings.Fields(`Evening Morning Weekly Online International Metro Sunday Review`)
 
 var sections = strings.Fields(`World Politics Business Economy Markets Energy Science Health Sport Weather
 Europe Asia Africa Americas Technology Culture Opinion Local Defense Climate`)
