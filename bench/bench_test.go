@@ -49,6 +49,9 @@ func TestRun(t *testing.T) {
 			t.Errorf("cycle %s: wall %v, peak RSS %d, max in flight %d", c.Name, c.Wall, c.PeakRSS, c.MaxInFlight)
 		}
 	}
+	if rep.Store.Items != 1002 || rep.Store.Stories < 1 || rep.Store.Stories > rep.Store.Items {
+		t.Errorf("store: %+v, want 1002 items", rep.Store)
+	}
 	if rep.Gofeed.Items != 1000 || rep.Ratio <= 0 {
 		t.Errorf("gofeed baseline: %d items, ratio %v; want 1000 items", rep.Gofeed.Items, rep.Ratio)
 	}

@@ -59,10 +59,13 @@ func main() {
 
 // Report is what one run measured.
 type Report struct {
-	Setup   Setup   `json:"setup"`
-	Cycles  []Cycle `json:"cycles"`
-	Gofeed  Gofeed  `json:"gofeed"`
-	Ratio   float64 `json:"ratio"` // cycle 1 items/s ÷ gofeed items/s (GOMAXPROCS goroutines)
+	Setup  Setup   `json:"setup"`
+	Cycles []Cycle `json:"cycles"`
+	Gofeed Gofeed  `json:"gofeed"`
+	Ratio  float64 `json:"ratio"` // cycle 1 items/s ÷ gofeed items/s (GOMAXPROCS goroutines)
+	// Store counts what the store holds after the three cycles (read
+	// after them, as it reads every page).
+	Store   store.Stats `json:"store"`
 	Targets []Target
 }
 
@@ -293,6 +296,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (*Report,
 		}
 		rep.Cycles = append(rep.Cycles, c)
 	}
+	if rep.Store, err = st.Stats(ctx); err != nil {
+		return nil, err
+	}
 	if err := orig.close(); err != nil && ctx.Err() == nil {
 		fmt.Fprintln(stderr, "bench: origins:", err)
 	}
@@ -448,6 +454,7 @@ func (r *Report) print(w io.Writer) {
 			fmt.Fprintf(w, "cycle %s: first error: %s\n", c.Name, c.FirstError)
 		}
 	}
+	fmt.Fprintf(w, "store after the cycles: %d sources, %d items, %d stories, %s\n", r.Store.Sources, r.Store.Items, r.Store.Stories, mb(r.Store.FileSize))
 	if gf := r.Gofeed; gf.Items > 0 {
 		fmt.Fprintf(w, "\ngofeed alone, same bytes (%s, %d items): %.0f items/s with %d goroutines (%s), %.0f items/s with 1 (%s)\n",
 			mb(s.FeedBytes), gf.Items, gf.ItemsPerSec, s.GOMAXPROCS, round(gf.Wall), gf.ItemsPerSec1, round(gf.Wall1))
