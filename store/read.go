@@ -66,6 +66,11 @@ func entry(tx *bolt.Tx, id string) (*feedloom.Entry, error) {
 // TopicVersion returns a number that increases whenever the entries of
 // topic change; 0 when the topic never had any.
 func (s *Store) TopicVersion(ctx context.Context, topic string) (uint64, error) {
+	s.vmu.Lock()
+	defer s.vmu.Unlock()
+	if v, ok := s.versions[topic]; ok {
+		return v, ctx.Err()
+	}
 	var v uint64
 	err := s.view(ctx, func(tx *bolt.Tx) error {
 		if b := tx.Bucket(bucketTopicMeta).Get([]byte(topic)); len(b) == 8 {
@@ -73,7 +78,10 @@ func (s *Store) TopicVersion(ctx context.Context, topic string) (uint64, error) 
 		}
 		return nil
 	})
-	return v, err
+	if err == nil {
+		s.noteVersion(topic, v)
+	}
+	return s.versions[topic], err
 }
 
 // ItemQuery selects items for Items.

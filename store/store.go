@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -62,6 +63,13 @@ type Options struct {
 type Store struct {
 	db   *bolt.DB
 	path string
+
+	// versions caches topic versions: the publisher asks on every
+	// request, and a read transaction per request cost more than the
+	// rest of serving a cached feed. Versions only grow, so the cache
+	// keeps the largest value seen (commits may report out of order).
+	vmu      sync.Mutex
+	versions map[string]uint64
 }
 
 // Open opens or creates the store at path.
@@ -137,9 +145,30 @@ func (s *Store) Update(ctx context.Context, fn func(w *Writer) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return s.db.Update(func(tx *bolt.Tx) error {
-		return fn(&Writer{tx: tx, ctx: ctx})
+	var w *Writer
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		w = &Writer{tx: tx, ctx: ctx}
+		return fn(w)
 	})
+	if err == nil && len(w.bumped) > 0 {
+		s.vmu.Lock()
+		for t, v := range w.bumped {
+			s.noteVersion(t, v)
+		}
+		s.vmu.Unlock()
+	}
+	return err
+}
+
+// noteVersion records that topic t has version v (or a later one); s.vmu
+// must be held.
+func (s *Store) noteVersion(t string, v uint64) {
+	if s.versions == nil {
+		s.versions = make(map[string]uint64)
+	}
+	if v > s.versions[t] {
+		s.versions[t] = v
+	}
 }
 
 func (s *Store) view(ctx context.Context, fn func(tx *bolt.Tx) error) error {

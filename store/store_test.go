@@ -340,3 +340,29 @@ func TestMergeStoriesKeepsTheFirstSeen(t *testing.T) {
 		}
 	}
 }
+
+func TestTopicVersionCacheFollowsCommitsOnly(t *testing.T) {
+	s := storetest.Open(t)
+	ctx := context.Background()
+	save(t, s, item("http://a/feed", "guid:1", "http://a/1", t0, "news"))
+	v1, err := s.TopicVersion(ctx, "news")
+	if err != nil || v1 == 0 {
+		t.Fatalf("version %d, %v", v1, err)
+	}
+	boom := errors.New("boom")
+	s.Update(ctx, func(w *store.Writer) error {
+		it := item("http://a/feed", "guid:2", "http://a/2", t0, "news")
+		it.Story = it.ID
+		if err := w.SaveItem(&it); err != nil {
+			return err
+		}
+		return boom
+	})
+	if v, _ := s.TopicVersion(ctx, "news"); v != v1 {
+		t.Errorf("version after a rolled-back write = %d, want %d", v, v1)
+	}
+	save(t, s, item("http://a/feed", "guid:3", "http://a/3", t0, "news"))
+	if v, _ := s.TopicVersion(ctx, "news"); v <= v1 {
+		t.Errorf("version after a commit = %d, want > %d", v, v1)
+	}
+}

@@ -15,8 +15,9 @@ import (
 // A Writer is the domain view of one write transaction. It is valid only
 // inside the function passed to Store.Update.
 type Writer struct {
-	tx  *bolt.Tx
-	ctx context.Context
+	tx     *bolt.Tx
+	ctx    context.Context
+	bumped map[string]uint64 // topic versions written, for Store's cache after commit
 }
 
 // SourceState returns the stored state of the source with URL u, or a zero
@@ -268,6 +269,10 @@ func (w *Writer) bumpTopic(t string) error {
 	}
 	buf := make([]byte, 8)
 	binary.BigEndian.PutUint64(buf, v+1)
+	if w.bumped == nil {
+		w.bumped = make(map[string]uint64)
+	}
+	w.bumped[t] = v + 1
 	return b.Put([]byte(t), buf)
 }
 
