@@ -167,6 +167,16 @@ func serve(w http.ResponseWriter, r *http.Request, rd *Rendered) {
 		}
 	}
 	h.Set("ETag", etag)
+	if inm := r.Header.Get("If-None-Match"); inm == etag && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		// A subscriber repeating our ETag, the most common poll: answer
+		// 304 as ServeContent does (If-None-Match decides; no body, no
+		// Content-* headers, no Last-Modified beside an ETag).
+		h.Del("Content-Type")
+		h.Del("Content-Length")
+		h.Del("Content-Encoding")
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
 	if r.Method == http.MethodGet && r.Header.Get("If-None-Match") == "" && r.Header.Get("If-Modified-Since") == "" &&
 		r.Header.Get("Range") == "" {
 		// The common case, an unconditional GET, needs none of

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -556,5 +557,41 @@ func TestAcceptsGzip(t *testing.T) {
 				t.Errorf("acceptsGzip(%q) = %v, want %v", tc.header, got, tc.want)
 			}
 		})
+	}
+}
+
+// TestFastPathsMatchServeContent: unconditional GETs and 304s to an exact
+// ETag skip http.ServeContent; their headers must be the ones it sends.
+func TestFastPathsMatchServeContent(t *testing.T) {
+	s := newSite(t)
+	strip := func(h http.Header) http.Header {
+		h = h.Clone()
+		h.Del("Date")
+		return h
+	}
+	for _, ext := range []string{".rss", ".atom", ".json"} {
+		for _, enc := range []string{"", "gzip"} {
+			t.Run(ext+"/"+enc, func(t *testing.T) {
+				path := "/topics/world" + ext
+				get, body := s.do(t, "GET", path, "Accept-Encoding: "+enc)
+				// HEAD always goes through ServeContent.
+				head, _ := s.do(t, "HEAD", path, "Accept-Encoding: "+enc)
+				if !reflect.DeepEqual(strip(get.Header), strip(head.Header)) {
+					t.Errorf("GET headers %v\nServeContent's (HEAD) %v", strip(get.Header), strip(head.Header))
+				}
+				if len(body) == 0 {
+					t.Fatal("empty body")
+				}
+				etag := get.Header.Get("ETag")
+				fast, _ := s.do(t, "GET", path, "Accept-Encoding: "+enc, "If-None-Match: "+etag)
+				slow, _ := s.do(t, "GET", path, "Accept-Encoding: "+enc, `If-None-Match: "other", `+etag)
+				if fast.StatusCode != 304 || slow.StatusCode != 304 {
+					t.Fatalf("statuses %d and %d, want 304", fast.StatusCode, slow.StatusCode)
+				}
+				if !reflect.DeepEqual(strip(fast.Header), strip(slow.Header)) {
+					t.Errorf("fast 304 headers %v\nServeContent's %v", strip(fast.Header), strip(slow.Header))
+				}
+			})
+		}
 	}
 }
