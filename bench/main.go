@@ -36,8 +36,8 @@ import (
 
 	"github.com/feedloom/feedloom"
 	"github.com/feedloom/feedloom/aggregator"
-	"github.com/feedloom/feedloom/aggregator/fetch"
 	"github.com/feedloom/feedloom/config"
+	"github.com/feedloom/feedloom/internal/assemble"
 	"github.com/feedloom/feedloom/publisher/rules"
 	"github.com/feedloom/feedloom/store"
 	"github.com/mmcdole/gofeed"
@@ -219,26 +219,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (*Report,
 	}
 	// As cmd/feedloom's newAggregator wires it from the config, with the
 	// loopback range allowed and the synthetic sources.
-	agg := aggregator.New(st, sources, aggregator.Options{
-		Fetch: fetch.Options{
-			Timeout:   cfg.Fetch.Timeout,
-			MaxBody:   cfg.Fetch.MaxBody,
-			UserAgent: cfg.Fetch.UserAgent,
-			Allow:     []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
-		},
-		Interval:      cfg.Poll.Interval,
-		MinInterval:   cfg.Poll.MinInterval,
-		MaxInterval:   cfg.Poll.MaxInterval,
-		Workers:       cfg.Poll.Workers,
-		PerHost:       cfg.Poll.PerHost,
-		Cluster:       cfg.Cluster.Enabled,
-		ClusterWindow: cfg.Cluster.Window,
-		MaxAge:        cfg.Retention.MaxAge,
-		MaxPerSource:  cfg.Retention.MaxPerSource,
-		PruneEvery:    cfg.Retention.CheckInterval,
-		Classify:      set.Classify,
-		Logger:        slog.New(slog.DiscardHandler),
-	})
+	ao := assemble.AggregatorOptions(cfg, set, slog.New(slog.DiscardHandler))
+	ao.Fetch.Allow = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+	agg := aggregator.New(st, sources, ao)
 
 	prev, err := orig.do(command{Op: "stats"})
 	if err != nil {

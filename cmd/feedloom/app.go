@@ -10,8 +10,8 @@ import (
 
 	"github.com/feedloom/feedloom"
 	"github.com/feedloom/feedloom/aggregator"
-	"github.com/feedloom/feedloom/aggregator/fetch"
 	"github.com/feedloom/feedloom/config"
+	"github.com/feedloom/feedloom/internal/assemble"
 	"github.com/feedloom/feedloom/publisher"
 	"github.com/feedloom/feedloom/publisher/rules"
 	"github.com/feedloom/feedloom/store"
@@ -168,27 +168,9 @@ func newAggregator(cfg *config.Config, st *store.Store, log *slog.Logger, observ
 	if err != nil {
 		return nil, err
 	}
-	return aggregator.New(st, cfg.Sources, aggregator.Options{
-		Fetch: fetch.Options{
-			Timeout:      cfg.Fetch.Timeout,
-			MaxBody:      cfg.Fetch.MaxBody,
-			UserAgent:    cfg.Fetch.UserAgent,
-			AllowPrivate: cfg.Fetch.AllowPrivateNetworks,
-		},
-		Interval:      cfg.Poll.Interval,
-		MinInterval:   cfg.Poll.MinInterval,
-		MaxInterval:   cfg.Poll.MaxInterval,
-		Workers:       cfg.Poll.Workers,
-		PerHost:       cfg.Poll.PerHost,
-		Cluster:       cfg.Cluster.Enabled,
-		ClusterWindow: cfg.Cluster.Window,
-		MaxAge:        cfg.Retention.MaxAge,
-		MaxPerSource:  cfg.Retention.MaxPerSource,
-		PruneEvery:    cfg.Retention.CheckInterval,
-		Classify:      set.Classify,
-		Logger:        log,
-		Observe:       observe,
-	}), nil
+	o := assemble.AggregatorOptions(cfg, set, log)
+	o.Observe = observe
+	return aggregator.New(st, cfg.Sources, o), nil
 }
 
 func newPublisher(cfg *config.Config, st *store.Store) *publisher.Server {

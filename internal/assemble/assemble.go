@@ -1,0 +1,39 @@
+// Package assemble turns a config into the options of the parts that run
+// it, so that feedloom and its benchmark build the aggregator the same
+// way.
+package assemble
+
+import (
+	"log/slog"
+
+	"github.com/feedloom/feedloom/aggregator"
+	"github.com/feedloom/feedloom/aggregator/fetch"
+	"github.com/feedloom/feedloom/config"
+	"github.com/feedloom/feedloom/publisher/rules"
+)
+
+// AggregatorOptions are the aggregator's options for cfg: fetch limits,
+// the poll schedule, clustering, retention, and set's Classify to file
+// items under topics.
+func AggregatorOptions(cfg *config.Config, set *rules.Set, log *slog.Logger) aggregator.Options {
+	return aggregator.Options{
+		Fetch: fetch.Options{
+			Timeout:      cfg.Fetch.Timeout,
+			MaxBody:      cfg.Fetch.MaxBody,
+			UserAgent:    cfg.Fetch.UserAgent,
+			AllowPrivate: cfg.Fetch.AllowPrivateNetworks,
+		},
+		Interval:      cfg.Poll.Interval,
+		MinInterval:   cfg.Poll.MinInterval,
+		MaxInterval:   cfg.Poll.MaxInterval,
+		Workers:       cfg.Poll.Workers,
+		PerHost:       cfg.Poll.PerHost,
+		Cluster:       cfg.Cluster.Enabled,
+		ClusterWindow: cfg.Cluster.Window,
+		MaxAge:        cfg.Retention.MaxAge,
+		MaxPerSource:  cfg.Retention.MaxPerSource,
+		PruneEvery:    cfg.Retention.CheckInterval,
+		Classify:      set.Classify,
+		Logger:        log,
+	}
+}
