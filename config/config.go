@@ -35,9 +35,12 @@ type Config struct {
 	// tombstone, so they never come back as new.
 	Retention Retention
 	Log       Log
-	WebSub    WebSub
-	Sources   []feedloom.Source // in file order, OPML entries expanded in place
-	Topics    []feedloom.Topic  // in file order
+	// Export, when Dir is set, has serve rewrite a static copy of the
+	// site there whenever a topic changes.
+	Export  Export
+	WebSub  WebSub
+	Sources []feedloom.Source // in file order, OPML entries expanded in place
+	Topics  []feedloom.Topic  // in file order
 
 	sources map[string]int // URL -> index in Sources
 	topics  map[string]int // name -> index in Topics
@@ -55,6 +58,11 @@ type Fetch struct {
 type Cluster struct {
 	Enabled bool          // near-duplicate clustering; default true (exact URL matches always merge)
 	Window  time.Duration // how far apart in time two items of one story can be; default 72h
+}
+
+// Export holds the static export settings.
+type Export struct {
+	Dir string // absolute; "" (the default) exports nothing while serving
 }
 
 // Retention holds the limits on what is kept.
@@ -257,6 +265,9 @@ func (c *Config) finish() {
 	}
 	if !filepath.IsAbs(c.Store) {
 		c.Store = filepath.Join(c.Dir, c.Store)
+	}
+	if c.Export.Dir != "" && !filepath.IsAbs(c.Export.Dir) {
+		c.Export.Dir = filepath.Join(c.Dir, c.Export.Dir)
 	}
 	c.sources = make(map[string]int, len(c.Sources))
 	for i, s := range c.Sources {

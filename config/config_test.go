@@ -127,6 +127,7 @@ func TestLoadEveryKey(t *testing.T) {
 		Retention: Retention{MaxAge: 30 * 24 * time.Hour, MaxPerSource: 500, CheckInterval: 6 * time.Hour},
 		Log:       Log{Format: "json", Level: slog.LevelDebug},
 		WebSub:    WebSub{Subscribe: true, Lease: 2 * 24 * time.Hour},
+		Export:    Export{Dir: filepath.Join(dir, "public")},
 		Sources: []feedloom.Source{
 			{URL: "https://example.org/feed.xml", Name: "Example", Tags: []string{"defense", "english"}, Interval: 2 * time.Hour},
 			{URL: "file://" + filepath.ToSlash(filepath.Join(dir, "feeds", "local.xml"))},

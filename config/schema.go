@@ -69,6 +69,9 @@ func (b *builder) fields() []field {
 			field{key: "check_interval", decode: duration(&c.Retention.CheckInterval)},
 		)},
 		{key: "log", decode: logSection(&c.Log)},
+		{key: "export", decode: section(
+			field{key: "dir", decode: text(&c.Export.Dir)},
+		)},
 		{key: "websub", decode: b.websub},
 		{key: "sources", decode: b.sources, required: true},
 		{key: "topics", decode: b.topics},

@@ -380,6 +380,7 @@ func serve(ctx context.Context, e *env, cfg *config.Config, ln net.Listener) err
 		onReloader(rl)
 	}
 	wg.Go(func() { rl.watch(ctx) })
+	wg.Go(func() { exportLoop(ctx, rl, st, log) })
 	defer rl.wait()
 	var pollErr error
 	wg.Go(func() {
