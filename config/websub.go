@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -12,6 +13,7 @@ import (
 type WebSub struct {
 	Subscribe bool          // subscribe to the hubs feeds advertise; default false (it needs a public base_url)
 	Lease     time.Duration // the lease asked of hubs (they decide); default 10d, at least 1m
+	Hub       string        // the hub the published feeds advertise: "builtin" (served at base_url + "websub"), an external hub's URL, or "" for none
 }
 
 const (
@@ -25,6 +27,7 @@ func (b *builder) websub(d *decoder, n *yaml.Node, path string) {
 	present := d.mapping(n, path, []field{
 		{key: "subscribe", decode: boolean(&w.Subscribe)},
 		{key: "lease", decode: duration(&w.Lease)},
+		{key: "hub", decode: text(&w.Hub, checkHub)},
 	})
 	if l := present["lease"]; l != nil && w.Lease < minLease {
 		d.errorf(l.Line, join(path, "lease"), "must be at least %v, got %s", minLease, l.Value)
@@ -41,4 +44,12 @@ func (b *builder) checkWebSub(d *decoder) {
 	if w := b.c.WebSub; w.Subscribe && b.c.BaseURL == "" {
 		d.errorf(b.webSubLine, "websub.subscribe", "needs base_url: the public URL hubs reach this server at (the callbacks are under it)")
 	}
+}
+
+// checkHub accepts websub.hub: "builtin" or an absolute http(s) URL.
+func checkHub(s string) error {
+	if s == "builtin" || checkBaseURL(s) == nil {
+		return nil
+	}
+	return fmt.Errorf("must be builtin or an absolute http or https URL, got %q", s)
 }
