@@ -174,7 +174,7 @@ func newAggregator(cfg *config.Config, st *store.Store, log *slog.Logger, observ
 }
 
 func newPublisher(cfg *config.Config, st *store.Store) *publisher.Server {
-	return publisher.New(st, publisher.Options{BaseURL: cfg.BaseURL, Topics: cfg.Topics})
+	return publisher.New(st, publisher.Options{BaseURL: cfg.BaseURL, Topics: cfg.Topics, Hub: hubURL(cfg)})
 }
 
 func cmdVersion(_ context.Context, e *env, args []string) error {

@@ -359,12 +359,13 @@ func serve(ctx context.Context, e *env, cfg *config.Config, ln net.Listener) err
 	}
 	pub := newPublisher(cfg, st)
 	ws := newWebSub(cfg, st, agg, log) // nil unless websub.subscribe
+	hb := newHub(cfg, st, pub, log)    // nil unless websub.hub
 	tel.setWebSub(ws.pushes)
 	rl := newReloader(cfg, st, agg, log) // SIGHUP and config file edits (reload.go)
 	rl.handler.set(pub.Handler())
 	tel.sources = rl.sources
 	srv := &http.Server{
-		Handler:           tel.Instrument(routes(&rl.handler, append(tel.routes(pub), ws.routes()...)...)),
+		Handler:           tel.Instrument(routes(&rl.handler, append(append(tel.routes(pub), ws.routes()...), hb.routes()...)...)),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -375,6 +376,7 @@ func serve(ctx context.Context, e *env, cfg *config.Config, ln net.Listener) err
 	defer cancel()
 	var wg sync.WaitGroup
 	ws.start(ctx, &wg)
+	hb.start(ctx, &wg)
 	rl.ctx = ctx
 	if onReloader != nil {
 		onReloader(rl)
