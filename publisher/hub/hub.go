@@ -104,7 +104,10 @@ type Hub struct {
 	seen    map[string]string // topic URL -> ETag last seen
 	pending []*delivery
 
-	wg sync.WaitGroup // verifications in flight
+	closed bool           // Run has returned: no more verifications
+	wg     sync.WaitGroup // verifications in flight
+	stop   context.CancelFunc
+	bg     context.Context // of the verifications, canceled when Run ends
 }
 
 // New returns a Hub; Load reads the stored subscriptions.
@@ -126,6 +129,7 @@ func New(st *store.Store, r Renderer, o Options) *Hub {
 		subs:   map[string][]Sub{},
 		seen:   map[string]string{},
 	}
+	h.bg, h.stop = context.WithCancel(context.Background())
 	if h.self == "" {
 		h.self = o.BaseURL + strings.TrimPrefix(Path, "/")
 	}
@@ -225,11 +229,20 @@ func (h *Hub) Handler() http.Handler {
 				lease = min(max(time.Duration(min(n, int64(maxLease/time.Second)))*time.Second, minLease), maxLease)
 			}
 		}
-		h.wg.Go(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), h.o.Timeout)
-			defer cancel()
-			h.verify(ctx, mode, topic, Sub{Callback: callback, Secret: secret}, lease)
-		})
+		h.mu.Lock()
+		closed := h.closed
+		if !closed {
+			h.wg.Go(func() {
+				ctx, cancel := context.WithTimeout(h.bg, h.o.Timeout)
+				defer cancel()
+				h.verify(ctx, mode, topic, Sub{Callback: callback, Secret: secret}, lease)
+			})
+		}
+		h.mu.Unlock()
+		if closed {
+			http.Error(w, "shutting down", http.StatusServiceUnavailable)
+			return
+		}
 		w.WriteHeader(http.StatusAccepted)
 	})
 }
@@ -291,6 +304,10 @@ func (h *Hub) Run(ctx context.Context) {
 		h.tick(ctx)
 		select {
 		case <-ctx.Done():
+			h.mu.Lock()
+			h.closed = true
+			h.mu.Unlock()
+			h.stop()
 			h.wg.Wait()
 			return
 		case <-t.C:

@@ -217,3 +217,74 @@ func TestPublishPing(t *testing.T) {
 		}
 	}
 }
+
+func TestRetryAndUnsubscribe(t *testing.T) {
+	st, _, h, hd := setup(t)
+	ctx := context.Background()
+	var mu sync.Mutex
+	fail, posts := true, 0
+	cb := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet {
+			io.WriteString(w, r.URL.Query().Get("hub.challenge"))
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		posts++
+		if fail {
+			http.Error(w, "down", http.StatusServiceUnavailable)
+		}
+	}))
+	defer cb.Close()
+	topic := base + "topics/world.json"
+	subscribe(t, hd, url.Values{"hub.mode": {"subscribe"}, "hub.topic": {topic}, "hub.callback": {cb.URL}})
+	h.wg.Wait()
+	if len(h.Subscribers(topic)) != 1 {
+		t.Fatal("not subscribed")
+	}
+	start := time.Now()
+	clock := start
+	h.now = func() time.Time { return clock }
+	h.tick(ctx)
+	save(t, st, "a", "world")
+	h.tick(ctx) // attempt 1 fails
+	clock = start.Add(30 * time.Second)
+	h.tick(ctx) // not due yet
+	if posts != 1 {
+		t.Fatalf("posts %d, want 1", posts)
+	}
+	clock = start.Add(61 * time.Second)
+	h.tick(ctx) // attempt 2 fails
+	for _, d := range []time.Duration{7 * time.Minute, 40 * time.Minute} {
+		clock = clock.Add(d)
+		h.tick(ctx)
+	}
+	if posts != 4 || len(h.pending) != 0 {
+		t.Fatalf("posts %d pending %d, want 4 attempts then dropped", posts, len(h.pending))
+	}
+
+	fail = false
+	subscribe(t, hd, url.Values{"hub.mode": {"unsubscribe"}, "hub.topic": {topic}, "hub.callback": {cb.URL}})
+	h.wg.Wait()
+	if len(h.Subscribers(topic)) != 0 {
+		t.Fatal("still subscribed after unsubscribe")
+	}
+}
+
+func TestRunStops(t *testing.T) {
+	_, _, h, hd := setup(t)
+	h.o.Poll = 10 * time.Millisecond
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { h.Run(ctx); close(done) }()
+	time.Sleep(30 * time.Millisecond)
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not stop")
+	}
+	if code := subscribe(t, hd, url.Values{"hub.mode": {"subscribe"}, "hub.topic": {base + "topics/world.rss"}, "hub.callback": {"http://127.0.0.1:1/"}}); code != http.StatusServiceUnavailable {
+		t.Errorf("after Run: %d, want 503", code)
+	}
+}
