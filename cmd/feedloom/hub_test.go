@@ -63,3 +63,31 @@ func TestServeHub(t *testing.T) {
 		t.Errorf("unknown topic: %d, want 400", resp.StatusCode)
 	}
 }
+
+func TestHubConfig(t *testing.T) {
+	for value, want := range map[string]string{
+		"builtin":              "http://127.0.0.1:8080/websub",
+		"https://hub.example/": "https://hub.example/",
+		"ftp://hub.example/":   "",
+		"relative/path":        "",
+	} {
+		dir := t.TempDir()
+		cfg := writeConfig(t, dir, "listen: 127.0.0.1:8080\nstore: "+filepath.Join(dir, "feedloom.db")+
+			"\nwebsub:\n  hub: "+value+"\nsources:\n  - url: https://example.org/feed\ntopics:\n  - name: everything\n")
+		e := &env{stdout: io.Discard, stderr: io.Discard, name: "serve", configPath: cfg}
+		c, err := e.loadConfig()
+		if want == "" {
+			if err == nil {
+				t.Errorf("%s: accepted", value)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: %v", value, err)
+			continue
+		}
+		if got := hubURL(c); got != want {
+			t.Errorf("%s: hub URL %q, want %q", value, got, want)
+		}
+	}
+}
