@@ -8,10 +8,11 @@
 // A feed URL comes from a config, an OPML file or a redirect served by a
 // feed, and the daemon often runs next to things that trust the local
 // network: cloud metadata at 169.254.169.254, admin ports on loopback, a
-// home router. So a Client refuses to connect to every address Blocked
+// home router. So a Client refuses to connect to every address netguard.Blocked
 // reports: loopback, private, link-local, CGNAT, NAT64, 6to4, Teredo,
 // documentation, benchmarking, multicast, reserved, unspecified. The table
-// is data at the top of blocked.go.
+// is data at the top of internal/netguard/blocked.go, shared with the
+// WebSub subscriber and hub.
 //
 // The check runs in the dialer's Control hook, after DNS resolution and
 // just before connect(2), on the address actually dialed. Nothing is

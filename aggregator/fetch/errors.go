@@ -16,7 +16,7 @@ import (
 // names the detail (the address, the limit, the URL); test with errors.Is.
 var (
 	// ErrBlocked is returned when a connection would go to an address that
-	// Blocked reports, and neither Options.AllowPrivate nor Options.Allow
+	// netguard.Blocked reports, and neither Options.AllowPrivate nor Options.Allow
 	// permits it. It is checked on the address actually dialed, so it is
 	// also returned when a redirect or a DNS answer leads there.
 	ErrBlocked = errors.New("fetch: refusing to connect to private address")

@@ -2,7 +2,6 @@ package fetch
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -12,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/feedloom/feedloom/internal/netguard"
 )
 
 // Defaults for the zero values of Options.
@@ -26,10 +27,6 @@ const (
 // gets a chance with the */* fallback.
 const accept = "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.5"
 
-// maxHeaderBytes caps the response headers; a hostile server sending
-// megabytes of headers fails here instead of in our memory.
-const maxHeaderBytes = 64 << 10
-
 // Options configure a Client. The zero value is usable: every zero field
 // means its default.
 type Options struct {
@@ -41,7 +38,7 @@ type Options struct {
 	MaxBody int64
 	// UserAgent is sent with every request; empty means DefaultUserAgent.
 	UserAgent string
-	// AllowPrivate lets fetches connect to every address Blocked reports
+	// AllowPrivate lets fetches connect to every address netguard.Blocked reports
 	// (loopback, private, link-local and the other special ranges). It is
 	// the config's fetch.allow_private_networks.
 	AllowPrivate bool
@@ -60,8 +57,7 @@ type Client struct {
 	timeout      time.Duration
 	maxBody      int64
 	userAgent    string
-	allowPrivate bool
-	allow        []netip.Prefix
+	guard        netguard.Guard
 	maxRedirects int
 
 	dialer    *net.Dialer
@@ -74,8 +70,7 @@ func New(o Options) *Client {
 		timeout:      o.Timeout,
 		maxBody:      o.MaxBody,
 		userAgent:    o.UserAgent,
-		allowPrivate: o.AllowPrivate,
-		allow:        append([]netip.Prefix(nil), o.Allow...),
+		guard:        netguard.Guard{AllowPrivate: o.AllowPrivate, Allow: append([]netip.Prefix(nil), o.Allow...)},
 		maxRedirects: o.MaxRedirects,
 	}
 	if c.timeout <= 0 {
@@ -95,25 +90,10 @@ func New(o Options) *Client {
 	}
 	// Every phase limit equals Timeout: the context deadline normally fires
 	// first, and whichever fires, "timed out after Timeout" stays true.
-	c.dialer = &net.Dialer{
-		Timeout:   c.timeout,
-		KeepAlive: 30 * time.Second,
-		Control:   c.control,
-	}
-	c.transport = &http.Transport{
-		Proxy:                  nil, // never HTTP_PROXY & co.: a proxy would dial for us, past the guard
-		DialContext:            c.dialer.DialContext,
-		ForceAttemptHTTP2:      true, // a custom DialContext disables HTTP/2 otherwise
-		TLSClientConfig:        &tls.Config{MinVersion: tls.VersionTLS12},
-		TLSHandshakeTimeout:    c.timeout,
-		ResponseHeaderTimeout:  c.timeout,
-		ExpectContinueTimeout:  time.Second,
-		MaxResponseHeaderBytes: maxHeaderBytes,
-		DisableCompression:     true, // we decompress ourselves, so MaxBody counts decompressed bytes
-		MaxIdleConns:           100,
-		MaxIdleConnsPerHost:    2,
-		IdleConnTimeout:        90 * time.Second,
-	}
+	c.dialer = netguard.Dialer(c.timeout, c.control)
+	c.transport = netguard.Transport(c.dialer)
+	c.transport.ExpectContinueTimeout = time.Second
+	c.transport.DisableCompression = true // we decompress ourselves, so MaxBody counts decompressed bytes
 	return c
 }
 
@@ -122,35 +102,14 @@ func New(o Options) *Client {
 // needed.
 func (c *Client) CloseIdleConnections() { c.transport.CloseIdleConnections() }
 
-// control runs after DNS resolution, just before each connect(2), with the
-// address actually dialed. Checking here rather than on the URL's host is
-// what makes redirects, DNS rebinding and odd spellings (127.1,
-// 0x7f000001, [::ffff:7f00:1]) irrelevant: whatever the name, the number
-// the kernel is about to connect to is judged.
-func (c *Client) control(network, address string, _ syscall.RawConn) error {
-	ap, err := netip.ParseAddrPort(address)
+// control refuses, with ErrBlocked, any address the guard does not
+// permit (see netguard.Guard.Control).
+func (c *Client) control(network, address string, rc syscall.RawConn) error {
+	err := c.guard.Control("fetch")(network, address, rc)
 	if err != nil {
-		return &kindError{
-			msg:  fmt.Sprintf("fetch: refusing to connect to unparseable address %q", address),
-			kind: ErrBlocked,
-		}
+		return &kindError{msg: err.Error(), kind: ErrBlocked}
 	}
-	ip := ap.Addr().WithZone("")
-	if c.permitted(ip) {
-		return nil
-	}
-	return &kindError{
-		msg:  fmt.Sprintf("fetch: refusing to connect to private address %s (set fetch.allow_private_networks to allow)", ip),
-		kind: ErrBlocked,
-	}
-}
-
-// permitted reports whether a connection to ip (without zone) may be made.
-func (c *Client) permitted(ip netip.Addr) bool {
-	if c.allowPrivate || !Blocked(ip) {
-		return true
-	}
-	return inPrefixes(c.allow, ip) || (ip.Is4In6() && inPrefixes(c.allow, ip.Unmap()))
+	return nil
 }
 
 // Request is one fetch.

@@ -1,16 +1,11 @@
 package websub
 
 import (
-	"crypto/tls"
 	"errors"
-	"fmt"
-	"net"
 	"net/http"
-	"net/netip"
-	"syscall"
 	"time"
 
-	"github.com/feedloom/feedloom/aggregator/fetch"
+	"github.com/feedloom/feedloom/internal/netguard"
 )
 
 // maxRedirects bounds the 307/308 redirects to another hub.
@@ -21,33 +16,10 @@ const maxRedirects = 3
 // loopback address when allowPrivate is set: the check runs on the IP
 // about to be dialed, after DNS and on every redirect.
 func guardedClient(timeout time.Duration, allowPrivate bool) *http.Client {
-	dialer := &net.Dialer{
-		Timeout:   timeout,
-		KeepAlive: 30 * time.Second,
-		Control: func(_, address string, _ syscall.RawConn) error {
-			ap, err := netip.ParseAddrPort(address)
-			if err != nil {
-				return fmt.Errorf("websub: refusing to connect to unparseable address %q", address)
-			}
-			if !allowPrivate && fetch.Blocked(ap.Addr()) {
-				return fmt.Errorf("websub: refusing to connect to private address %s (set fetch.allow_private_networks to allow)", ap.Addr())
-			}
-			return nil
-		},
-	}
+	g := netguard.Guard{AllowPrivate: allowPrivate}
 	return &http.Client{
-		Timeout: timeout,
-		Transport: &http.Transport{
-			Proxy:                  nil, // a proxy would dial for us, past the guard
-			DialContext:            dialer.DialContext,
-			ForceAttemptHTTP2:      true,
-			TLSClientConfig:        &tls.Config{MinVersion: tls.VersionTLS12},
-			TLSHandshakeTimeout:    timeout,
-			ResponseHeaderTimeout:  timeout,
-			MaxResponseHeaderBytes: 64 << 10,
-			MaxIdleConnsPerHost:    2,
-			IdleConnTimeout:        90 * time.Second,
-		},
+		Timeout:   timeout,
+		Transport: netguard.Transport(netguard.Dialer(timeout, g.Control("websub"))),
 		// A hub may send the subscriber to another hub with 307 or 308,
 		// which repeat the POST; any other redirect is the answer, and
 		// not a success.

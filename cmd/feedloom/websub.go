@@ -9,9 +9,9 @@ import (
 	"sync"
 
 	"github.com/feedloom/feedloom/aggregator"
-	"github.com/feedloom/feedloom/aggregator/fetch"
 	"github.com/feedloom/feedloom/aggregator/websub"
 	"github.com/feedloom/feedloom/config"
+	"github.com/feedloom/feedloom/internal/netguard"
 	"github.com/feedloom/feedloom/metrics"
 	"github.com/feedloom/feedloom/store"
 )
@@ -84,7 +84,7 @@ func publicURL(u string) bool {
 		return false
 	}
 	if ip, err := netip.ParseAddr(host); err == nil {
-		return !fetch.Blocked(ip)
+		return !netguard.Blocked(ip)
 	}
 	return true // a name: assume it is public
 }

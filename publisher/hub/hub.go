@@ -11,23 +11,19 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
-	"crypto/tls"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
-	"github.com/feedloom/feedloom/aggregator/fetch"
+	"github.com/feedloom/feedloom/internal/netguard"
 	"github.com/feedloom/feedloom/publisher"
 	"github.com/feedloom/feedloom/store"
 )
@@ -116,7 +112,7 @@ func New(st *store.Store, r Renderer, o Options) *Hub {
 		o.BaseURL += "/"
 	}
 	if o.Timeout <= 0 {
-		o.Timeout = fetch.DefaultTimeout
+		o.Timeout = 30 * time.Second
 	}
 	if o.Poll <= 0 {
 		o.Poll = defaultPoll
@@ -455,35 +451,12 @@ func Sign(body []byte, secret string) string {
 // allowPrivate, checked on the address about to be dialed; it follows no
 // redirects.
 func guardedClient(timeout time.Duration, allowPrivate bool) *http.Client {
-	dialer := &net.Dialer{
-		Timeout:   timeout,
-		KeepAlive: 30 * time.Second,
-		Control: func(_, address string, _ syscall.RawConn) error {
-			ap, err := netip.ParseAddrPort(address)
-			if err != nil {
-				return fmt.Errorf("websub hub: refusing to connect to unparseable address %q", address)
-			}
-			if !allowPrivate && fetch.Blocked(ap.Addr()) {
-				return fmt.Errorf("websub hub: refusing to connect to private address %s (set fetch.allow_private_networks to allow)", ap.Addr())
-			}
-			return nil
-		},
-	}
+	g := netguard.Guard{AllowPrivate: allowPrivate}
 	return &http.Client{
 		Timeout: timeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse
 		},
-		Transport: &http.Transport{
-			Proxy:                  nil,
-			DialContext:            dialer.DialContext,
-			ForceAttemptHTTP2:      true,
-			TLSClientConfig:        &tls.Config{MinVersion: tls.VersionTLS12},
-			TLSHandshakeTimeout:    timeout,
-			ResponseHeaderTimeout:  timeout,
-			MaxResponseHeaderBytes: 64 << 10,
-			MaxIdleConnsPerHost:    2,
-			IdleConnTimeout:        90 * time.Second,
-		},
+		Transport: netguard.Transport(netguard.Dialer(timeout, g.Control("websub hub"))),
 	}
 }

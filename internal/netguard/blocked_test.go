@@ -1,10 +1,10 @@
-package fetch_test
+package netguard_test
 
 import (
 	"net/netip"
 	"testing"
 
-	"github.com/feedloom/feedloom/aggregator/fetch"
+	"github.com/feedloom/feedloom/internal/netguard"
 )
 
 func TestBlocked(t *testing.T) {
@@ -58,7 +58,7 @@ func TestBlocked(t *testing.T) {
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
 			ip := netip.MustParseAddr(tt.addr)
-			if got := fetch.Blocked(ip); got != tt.want {
+			if got := netguard.Blocked(ip); got != tt.want {
 				t.Errorf("Blocked(%s) = %v, want %v", tt.addr, got, tt.want)
 			}
 		})
@@ -66,7 +66,7 @@ func TestBlocked(t *testing.T) {
 }
 
 func TestBlockedZeroAddr(t *testing.T) {
-	if !fetch.Blocked(netip.Addr{}) {
+	if !netguard.Blocked(netip.Addr{}) {
 		t.Error("Blocked(netip.Addr{}) = false, want true: an unknown address must not be dialed")
 	}
 }

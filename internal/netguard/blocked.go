@@ -1,4 +1,4 @@
-package fetch
+package netguard
 
 import "net/netip"
 
