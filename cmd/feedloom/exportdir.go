@@ -14,13 +14,6 @@ import (
 // rewriting; tests shorten it.
 var exportEvery = 2 * time.Second
 
-// config returns the configuration serve runs with now.
-func (r *reloader) config() *config.Config {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.cfg
-}
-
 // exportLoop keeps export.dir a static copy of the site while serve runs:
 // whenever a topic's version changes, or the config is reloaded, the site
 // is exported again (each file written to a temporary name, then renamed,

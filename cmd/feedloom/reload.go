@@ -235,13 +235,20 @@ func (r *reloader) runAggregator(ctx context.Context) error {
 	}
 }
 
+// config returns the configuration serve runs with now.
+func (r *reloader) config() *config.Config {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.cfg
+}
+
 // watch reloads on SIGHUP and when the config file's modification time or
 // size changes, until ctx is done.
 func (r *reloader) watch(ctx context.Context) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
-	file := r.cfg.File
+	file := r.config().File
 	last, _ := stat(file)
 	tick := time.NewTicker(configPollInterval)
 	defer tick.Stop()
