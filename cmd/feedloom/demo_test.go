@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"io"
 	"net"
 	"net/http"
@@ -32,20 +31,7 @@ func TestDemo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{stdout: io.Discard, stderr: io.Discard, name: "serve", configPath: cfgPath}
-	cfg, err := e.loadConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- serve(ctx, e, cfg, ln) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	}()
+	cfg, _ := startServe(t, cfgPath, ln, nil)
 	base := "http://" + ln.Addr().String() + "/"
 	for _, topic := range cfg.Topics {
 		for _, ext := range []string{"rss", "atom", "json"} {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"io"
 	"net"
 	"net/http"
@@ -24,20 +23,7 @@ func TestServeHub(t *testing.T) {
 	cfg := writeConfig(t, dir, "listen: "+ln.Addr().String()+"\nbase_url: "+base+"\nstore: "+filepath.Join(dir, "feedloom.db")+
 		"\nfetch:\n  allow_private_networks: true\nwebsub:\n  hub: builtin\n"+
 		"sources:\n  - url: http://127.0.0.1:1/feed\ntopics:\n  - name: everything\n")
-	e := &env{stdout: io.Discard, stderr: io.Discard, name: "serve", configPath: cfg}
-	c, err := e.loadConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- serve(ctx, e, c, ln) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	}()
+	startServe(t, cfg, ln, nil)
 	var resp *http.Response
 	for deadline := time.Now().Add(10 * time.Second); ; {
 		resp, err = http.Get(base + "topics/everything.atom")

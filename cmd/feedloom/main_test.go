@@ -237,19 +237,7 @@ topics:
 	}
 
 	// Serve, and read every topic feed back.
-	ctx, cancel := context.WithCancel(context.Background())
-	e := &env{stdout: io.Discard, stderr: io.Discard, name: "serve", configPath: cfg}
-	c, err := e.loadConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- serve(ctx, e, c, ln) }()
-	stopServe := sync.OnceValue(func() error {
-		cancel()
-		return <-done
-	})
-	t.Cleanup(func() { stopServe() })
+	_, stopServe := startServe(t, cfg, ln, nil)
 
 	wantTopic := map[string][]string{
 		// newest first: S-500 (12 May), then the missile defense story

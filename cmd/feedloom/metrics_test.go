@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -32,20 +31,7 @@ sources:
 topics:
   - name: all
 `, ln.Addr(), feed.srv.URL))
-	e := &env{stdout: io.Discard, stderr: io.Discard, name: "serve", configPath: cfg}
-	c, err := e.loadConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- serve(ctx, e, c, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	})
+	startServe(t, cfg, ln, nil)
 
 	get := func(path string) (*http.Response, string) {
 		t.Helper()

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"net"
 	"net/http"
@@ -87,20 +86,7 @@ func TestServeReload(t *testing.T) {
 		t.Fatal(err)
 	}
 	stderr := &lockedBuffer{}
-	e := &env{stdout: &lockedBuffer{}, stderr: stderr, name: "serve", configPath: cfgPath}
-	cfg, err := e.loadConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- serve(ctx, e, cfg, ln) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	}()
+	startServe(t, cfgPath, ln, stderr)
 	rl := <-got
 	base := "http://" + ln.Addr().String() + "/"
 

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -58,20 +57,7 @@ func TestServeWebSub(t *testing.T) {
 	cfg := writeConfig(t, dir, "listen: "+ln.Addr().String()+"\nbase_url: "+base+"\nstore: "+filepath.Join(dir, "feedloom.db")+
 		"\nfetch:\n  allow_private_networks: true\nwebsub:\n  subscribe: true\n  lease: 1d\n"+
 		"sources:\n  - url: "+topic+"\ntopics:\n  - name: everything\n")
-	e := &env{stdout: io.Discard, stderr: io.Discard, name: "serve", configPath: cfg}
-	c, err := e.loadConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- serve(ctx, e, c, ln) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	}()
+	startServe(t, cfg, ln, nil)
 
 	var req url.Values
 	select {
