@@ -43,7 +43,7 @@ func (m *Model) Clean(it *feedloom.Item) {
 		if summary == content {
 			summary = ""
 		}
-		text = textOf(summary, content)
+		text = normalize.EntryText(summary, content)
 	case it.Summary == "" && it.Content == "":
 		var changed bool
 		if text, changed = cleanText(it.Text, it.Title, bp); !changed {
@@ -56,20 +56,6 @@ func (m *Model) Clean(it *feedloom.Item) {
 		return
 	}
 	it.Summary, it.Content, it.Text = summary, content, text
-}
-
-// textOf is the plain text of summary and content as normalize.Items
-// makes Item.Text: the summary's lines, unless the content holds them,
-// then the content's.
-func textOf(summary, content string) string {
-	s, c := normalize.PlainText(summary), normalize.PlainText(content)
-	switch {
-	case s == "" || strings.Contains(c, s):
-		return c
-	case c == "":
-		return s
-	}
-	return s + "\n" + c
 }
 
 // cleanText removes boilerplate lines and the leading title from plain

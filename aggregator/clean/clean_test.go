@@ -277,13 +277,14 @@ func TestCleanIdempotent(t *testing.T) {
 }
 
 // TestTextOfMatchesItems: the Text that Clean makes again from Summary and
-// Content is the one normalize made, for every normalize fixture, so a
-// cleaned item's Text is what normalize would have made of its HTML.
+// Content (normalize.EntryText) is the one Items made, for every normalize
+// fixture, so a cleaned item's Text is what normalize would have made of
+// its HTML.
 func TestTextOfMatchesItems(t *testing.T) {
 	for name := range feeds {
 		for _, it := range load(t, name) {
-			if got := textOf(it.Summary, it.Content); got != it.Text {
-				t.Errorf("%s %s: textOf = %q, Items made %q", name, it.Title, got, it.Text)
+			if got := normalize.EntryText(it.Summary, it.Content); got != it.Text {
+				t.Errorf("%s %s: EntryText = %q, Items made %q", name, it.Title, got, it.Text)
 			}
 		}
 	}

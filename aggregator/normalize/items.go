@@ -147,7 +147,7 @@ func item(e *gofeed.Item, feedBase *url.URL, now time.Time, textContent bool) fe
 	if it.Summary == it.Content {
 		it.Summary = ""
 	}
-	it.Text = entryText(it.Summary, it.Content)
+	it.Text = EntryText(it.Summary, it.Content)
 
 	it.Authors = authorNames(e.Authors)
 	if len(it.Authors) == 0 && e.Author != nil {
@@ -267,11 +267,11 @@ func hashKey(e *gofeed.Item) string {
 	return "hash:" + hex.EncodeToString(sum[:16])
 }
 
-// entryText is the plain text of summary, then content, one line per
+// EntryText is the plain text of summary, then content, one line per
 // paragraph. A summary whose text the content already holds (the usual
 // lead paragraph) is left out, so that lines are not counted twice when
 // items are compared.
-func entryText(summary, content string) string {
+func EntryText(summary, content string) string {
 	s, c := PlainText(summary), PlainText(content)
 	switch {
 	case s == "" || strings.Contains(c, s):
