@@ -51,8 +51,8 @@ func cmdTopicsRebuild(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	for _, n := range names {
-		if _, ok := cfg.Topic(n); !ok {
-			return usageError{fmt.Errorf("no topic %q in %s", n, cfg.File)}
+		if err := knownTopic(cfg, n); err != nil {
+			return err
 		}
 	}
 	set, err := rules.Compile(cfg.Topics)

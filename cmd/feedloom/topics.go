@@ -50,8 +50,8 @@ func cmdTopicsPreview(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if _, ok := cfg.Topic(name); !ok {
-		return usageError{fmt.Errorf("no topic %q in %s", name, cfg.File)}
+	if err := knownTopic(cfg, name); err != nil {
+		return err
 	}
 	set, err := rules.Compile(cfg.Topics)
 	if err != nil {
