@@ -13,6 +13,12 @@ import (
 type decoder struct {
 	file string
 	errs Errors
+	// keys, when not nil, turns the decoder into a walk of the schema
+	// itself: mapping records the path of every key it knows and decodes
+	// each value as null, and sequence visits one null element at
+	// "path[]". A nested mapping that is not decoded through mapping is
+	// invisible to this walk (and to docs/config.md's completeness test).
+	keys map[string]bool
 }
 
 func (d *decoder) errorf(line int, path, format string, args ...any) {
@@ -35,6 +41,14 @@ type field struct {
 func (d *decoder) mapping(n *yaml.Node, path string, fields []field) map[string]*yaml.Node {
 	n = resolve(n)
 	present := make(map[string]*yaml.Node)
+	if d.keys != nil {
+		for _, f := range fields {
+			p := join(path, f.key)
+			d.keys[p] = true
+			f.decode(d, &yaml.Node{}, p)
+		}
+		return present
+	}
 	if isNull(n) {
 		d.missing(n, path, fields, present)
 		return present
@@ -96,6 +110,10 @@ func lookup(fields []field, key string) *field {
 // empty list.
 func (d *decoder) sequence(n *yaml.Node, path string, item func(i int, n *yaml.Node, path string)) {
 	n = resolve(n)
+	if d.keys != nil {
+		item(0, &yaml.Node{}, path+"[]")
+		return
+	}
 	if isNull(n) {
 		return
 	}
