@@ -12,12 +12,14 @@ import (
 // Check verifies the file's page structure and feedloom's own invariants:
 // every topic index entry and URL index entry points at a stored story,
 // every story member is a stored item, and every item's story exists.
+// It reads every page of the file; what it finds is reported with
+// ErrCorrupt.
 func (s *Store) Check(ctx context.Context) error {
-	return s.view(ctx, func(tx *bolt.Tx) error {
-		var errs []error
-		for err := range tx.Check() {
-			errs = append(errs, err)
-		}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.readGuarded(func(tx *bolt.Tx) error {
+		errs := pageErrors(tx)
 		stories := tx.Bucket(bucketStories)
 		items := tx.Bucket(bucketItems)
 		tx.Bucket(bucketTopics).ForEachBucket(func(name []byte) error {
@@ -91,8 +93,18 @@ func (s *Store) Check(ctx context.Context) error {
 			return nil
 		})
 		if len(errs) > 0 {
-			return fmt.Errorf("store: check %s: %w", s.path, errors.Join(errs...))
+			return fmt.Errorf("store: check %s: %w: %w", s.path, ErrCorrupt, errors.Join(errs...))
 		}
 		return nil
 	})
+}
+
+// pageErrors runs bbolt's page check: every page reachable once, none
+// both reachable and free, keys in order.
+func pageErrors(tx *bolt.Tx) []error {
+	var errs []error
+	for err := range tx.Check() {
+		errs = append(errs, err)
+	}
+	return errs
 }

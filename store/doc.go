@@ -9,7 +9,13 @@
 // Writes go through Update, which hands a *Writer to a function: everything
 // the function does commits together, or nothing does. One poll of one source
 // is one Update: its items, their indexes and the source's ETag and
-// Last-Modified are stored together.
+// Last-Modified are stored together. Commits are fsynced (bbolt's default;
+// feedloom never sets NoSync), so what Update committed survives a kill.
+//
+// A damaged or foreign file is refused by Open (ErrForeign, ErrCorrupt)
+// without a byte of it changed. Options.MaxSize caps the file: a write past
+// it fails with ErrFull and the rest keeps working. Deleted space stays in
+// the file until Compact rewrites it.
 //
 // # Layout
 //
