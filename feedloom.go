@@ -13,7 +13,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
@@ -291,37 +290,6 @@ type Match struct {
 func (m Match) IsZero() bool {
 	return len(m.Any) == 0 && len(m.All) == 0 && len(m.None) == 0 && len(m.Sources) == 0 &&
 		len(m.Languages) == 0 && m.MaxAge == 0
-}
-
-// Version is the module version of the running binary, with the VCS
-// revision when the build recorded one.
-func Version() string {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "(devel)"
-	}
-	v := bi.Main.Version
-	if v == "" {
-		v = "(devel)"
-	}
-	var rev, dirty string
-	for _, s := range bi.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value
-		case "vcs.modified":
-			if s.Value == "true" {
-				dirty = "-dirty"
-			}
-		}
-	}
-	if rev != "" {
-		if len(rev) > 12 {
-			rev = rev[:12]
-		}
-		v += " " + rev + dirty
-	}
-	return v
 }
 
 // ShowOrder sorts a story's members so the one to show comes first: items

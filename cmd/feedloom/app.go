@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"time"
 
 	"github.com/feedloom/feedloom"
 	"github.com/feedloom/feedloom/aggregator"
@@ -183,6 +184,21 @@ func cmdVersion(_ context.Context, e *env, args []string) error {
 	if err := e.parse(fs, args); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "feedloom %s\n", feedloom.Version())
+	writeVersion(e.stdout, feedloom.Build())
 	return nil
+}
+
+// writeVersion prints b: the one-line version, then what the build
+// recorded, one "name value" line each; revision and time only when known.
+func writeVersion(w io.Writer, b feedloom.BuildInfo) {
+	fmt.Fprintf(w, "feedloom %s\n", b)
+	fmt.Fprintf(w, "version   %s\n", b.Version)
+	if b.Revision != "" {
+		fmt.Fprintf(w, "revision  %s\n", b.Revision)
+		fmt.Fprintf(w, "modified  %t\n", b.Modified)
+	}
+	if !b.Time.IsZero() {
+		fmt.Fprintf(w, "time      %s\n", b.Time.Format(time.RFC3339))
+	}
+	fmt.Fprintf(w, "go        %s %s\n", b.GoVersion, b.Platform)
 }
