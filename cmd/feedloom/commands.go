@@ -363,6 +363,7 @@ func serve(ctx context.Context, e *env, cfg *config.Config, ln net.Listener) err
 	tel.setWebSub(ws.pushes)
 	rl := newReloader(cfg, st, agg, log) // SIGHUP and config file edits (reload.go)
 	rl.handler.set(pub.Handler())
+	rl.hub = hb
 	tel.sources = rl.sources
 	srv := &http.Server{
 		Handler:           tel.Instrument(routes(&rl.handler, append(append(tel.routes(pub), ws.routes()...), hb.routes()...)...)),

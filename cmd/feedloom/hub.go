@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/feedloom/feedloom/config"
 	"github.com/feedloom/feedloom/publisher"
@@ -24,12 +25,17 @@ func hubURL(cfg *config.Config) string {
 	}
 }
 
+// hubPoll is how often the hub looks for changed topics; 0 is the hub's
+// default. Tests shorten it.
+var hubPoll time.Duration
+
 // webSubHub is serve's WebSub hub (websub.hub: builtin) or publish pinger
 // (websub.hub: URL). It is nil when websub.hub is not set, and its
 // methods then do nothing.
 type webSubHub struct {
 	h       *hub.Hub
 	builtin bool
+	log     *slog.Logger
 }
 
 // newHub wires the hub over the topics of cfg, rendering through pub.
@@ -37,15 +43,12 @@ func newHub(cfg *config.Config, st *store.Store, pub *publisher.Server, log *slo
 	if cfg.WebSub.Hub == "" {
 		return nil
 	}
-	names := make([]string, len(cfg.Topics))
-	for i, t := range cfg.Topics {
-		names[i] = t.Name
-	}
 	o := hub.Options{
 		BaseURL:      cfg.BaseURL,
-		Topics:       names,
+		Topics:       topicNames(cfg),
 		AllowPrivate: cfg.Fetch.AllowPrivateNetworks,
 		Timeout:      cfg.Fetch.Timeout,
+		Poll:         hubPoll,
 		Logger:       log,
 	}
 	if cfg.WebSub.Hub != "builtin" {
@@ -55,7 +58,27 @@ func newHub(cfg *config.Config, st *store.Store, pub *publisher.Server, log *slo
 	if err := h.Load(context.Background()); err != nil {
 		log.Warn("websub hub: loading subscriptions", "error", err)
 	}
-	return &webSubHub{h: h, builtin: o.External == ""}
+	return &webSubHub{h: h, builtin: o.External == "", log: log}
+}
+
+func topicNames(cfg *config.Config) []string {
+	names := make([]string, len(cfg.Topics))
+	for i, t := range cfg.Topics {
+		names[i] = t.Name
+	}
+	return names
+}
+
+// setSite follows a config reload: the hub serves next's topics under
+// next's base_url, rendered by pub. websub.hub itself changes only on
+// restart (the reload warns), so the hub keeps its mode.
+func (w *webSubHub) setSite(ctx context.Context, next *config.Config, pub *publisher.Server) {
+	if w == nil {
+		return
+	}
+	if err := w.h.SetSite(ctx, next.BaseURL, topicNames(next), pub); err != nil {
+		w.log.Warn("websub hub: storing subscriptions after a reload", "error", err)
+	}
 }
 
 // routes mount the built-in hub at /websub.

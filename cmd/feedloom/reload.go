@@ -33,9 +33,10 @@ var onReloader func(*reloader)
 
 // A reloader applies a new config to a running serve: the topics (rules
 // recompiled, a new publisher swapped in, changed topics re-filed from
-// the stored items in the background) and the sources (the aggregator's
+// the stored items in the background), the sources (the aggregator's
 // Run restarted with the new list: added sources are polled, removed ones
-// no longer). Every other key needs a restart. An invalid config is
+// no longer), and base_url (the new publisher and the WebSub hub, which
+// follows the topics too, use it). Every other key needs a restart. An invalid config is
 // logged with its errors and the running one kept.
 type reloader struct {
 	log     *slog.Logger
@@ -43,6 +44,7 @@ type reloader struct {
 	agg     *aggregator.Aggregator
 	handler swapHandler
 	sources *liveSources
+	hub     *webSubHub // nil unless websub.hub; follows topics and base_url
 
 	mu       sync.Mutex // serializes Reload; guards cfg, rebuild
 	cfg      *config.Config
@@ -101,14 +103,16 @@ func (r *reloader) Reload() error {
 	for _, k := range []struct {
 		key       string
 		old, next string
-	}{{"listen", prev.Listen, next.Listen}, {"store", prev.Store, next.Store}} {
+	}{{"listen", prev.Listen, next.Listen}, {"store", prev.Store, next.Store}, {"websub.hub", prev.WebSub.Hub, next.WebSub.Hub}} {
 		if k.old != k.next {
 			r.log.Warn("config reload: "+k.key+" changes only on restart", slog.String("running", k.old), slog.String("config", k.next))
 		}
 	}
 	r.cfg = next
 	r.agg.SetClassify(set.Classify)
-	r.handler.set(newPublisher(next, r.st).Handler())
+	pub := newPublisher(next, r.st)
+	r.handler.set(pub.Handler())
+	r.hub.setSite(r.ctx, next, pub)
 	if !reflect.DeepEqual(prev.Sources, next.Sources) {
 		r.sources.list.Store(&next.Sources)
 		select {

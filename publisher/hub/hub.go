@@ -13,9 +13,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -60,7 +62,11 @@ type Options struct {
 	AllowPrivate bool          // callbacks may be on private or loopback addresses
 	Timeout      time.Duration // of each request to a callback or hub; default 30s
 	Poll         time.Duration // how often topic versions are checked; default 5s
-	Logger       *slog.Logger
+	// Workers bounds the deliveries in flight at once; default 8. Each
+	// subscriber of a topic has at most one in flight, so a slow one
+	// holds one worker, not the others' deliveries.
+	Workers int
+	Logger  *slog.Logger
 }
 
 type topicRef struct {
@@ -84,26 +90,44 @@ type delivery struct {
 	due      time.Time
 }
 
+// key is what deliveries are serialized by: one subscriber of one topic.
+func (d *delivery) key() subKey { return subKey{d.topic, d.sub.Callback} }
+
+type subKey struct{ topic, callback string }
+
 // Hub is a WebSub hub for the topics of one site.
+//
+// Deliveries run on a bounded pool: tick queues one delivery per
+// subscriber of each changed topic and starts workers (at most
+// Options.Workers) while there is due work no worker holds; a worker
+// sends due deliveries until none is left, then exits. A subscriber of a
+// topic has at most one delivery in flight and one waiting: a newer feed
+// body replaces the waiting one (it carries the whole feed), so bodies
+// arrive in order and a change is delivered once. A failed delivery waits
+// its backoff unless a newer one supersedes it. The workers are counted
+// by workers and stop with bg, which Run cancels before it returns.
 type Hub struct {
 	o      Options
 	st     *store.Store
-	r      Renderer
 	log    *slog.Logger
 	client *http.Client
 	now    func() time.Time
-	self   string              // the hub's URL
-	topics map[string]topicRef // topic URL -> topic
 
-	mu      sync.Mutex
-	subs    map[string][]Sub  // topic URL -> subscriptions
-	seen    map[string]string // topic URL -> ETag last seen
-	pending []*delivery
+	mu       sync.Mutex
+	r        Renderer            // of the site's current config
+	self     string              // the hub's URL
+	topics   map[string]topicRef // topic URL -> topic
+	subs     map[string][]Sub    // topic URL -> subscriptions
+	seen     map[string]string   // topic URL -> ETag last seen
+	pending  map[subKey]*delivery
+	inflight map[subKey]bool
+	running  int // workers started and not yet exited
 
-	closed bool           // Run has returned: no more verifications
-	wg     sync.WaitGroup // verifications in flight
-	stop   context.CancelFunc
-	bg     context.Context // of the verifications, canceled when Run ends
+	closed  bool           // Run has returned: no more verifications or deliveries
+	wg      sync.WaitGroup // verifications in flight
+	workers sync.WaitGroup // delivery workers
+	stop    context.CancelFunc
+	bg      context.Context // of verifications and deliveries, canceled when Run ends
 }
 
 // New returns a Hub; Load reads the stored subscriptions.
@@ -117,51 +141,128 @@ func New(st *store.Store, r Renderer, o Options) *Hub {
 	if o.Poll <= 0 {
 		o.Poll = defaultPoll
 	}
+	if o.Workers <= 0 {
+		o.Workers = defaultWorkers
+	}
 	h := &Hub{
 		o: o, st: st, r: r, log: o.Logger, now: time.Now,
-		client: guardedClient(o.Timeout, o.AllowPrivate),
-		self:   o.External,
-		topics: map[string]topicRef{},
-		subs:   map[string][]Sub{},
-		seen:   map[string]string{},
+		client:   guardedClient(o.Timeout, o.AllowPrivate),
+		subs:     map[string][]Sub{},
+		seen:     map[string]string{},
+		pending:  map[subKey]*delivery{},
+		inflight: map[subKey]bool{},
 	}
 	h.bg, h.stop = context.WithCancel(context.Background())
-	if h.self == "" {
-		h.self = o.BaseURL + strings.TrimPrefix(Path, "/")
-	}
 	if h.log == nil {
 		h.log = slog.Default()
 	}
-	for _, n := range o.Topics {
-		for _, f := range []publisher.Format{publisher.RSS, publisher.Atom, publisher.JSON} {
-			h.topics[o.BaseURL+"topics/"+n+f.Ext()] = topicRef{n, f}
-		}
-	}
+	h.self, h.topics = h.site(o.BaseURL, o.Topics)
 	return h
 }
 
+const defaultWorkers = 8
+
+// site is the hub URL and the topic feed URLs of a site with base URL
+// base (given a "/" at the end when it lacks one) and topics named names.
+func (h *Hub) site(base string, names []string) (string, map[string]topicRef) {
+	if !strings.HasSuffix(base, "/") {
+		base += "/"
+	}
+	self := h.o.External
+	if self == "" {
+		self = base + strings.TrimPrefix(Path, "/")
+	}
+	topics := map[string]topicRef{}
+	for _, n := range names {
+		for _, f := range []publisher.Format{publisher.RSS, publisher.Atom, publisher.JSON} {
+			topics[base+"topics/"+n+f.Ext()] = topicRef{n, f}
+		}
+	}
+	return self, topics
+}
+
 // URL is the hub URL the feeds advertise.
-func (h *Hub) URL() string { return h.self }
+func (h *Hub) URL() string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.self
+}
+
+// SetSite follows a config reload: from now on the hub serves the topics
+// named names under base URL base, rendered by r. A topic still
+// configured keeps its subscribers, what was last seen of it and its
+// queued deliveries, under its new URL when base changed (the new URL is
+// in each delivery's rel="self" link; the store keeps them under it). A
+// removed topic's subscriptions end: new requests for it are refused and
+// nothing more is delivered. An added topic gets the subscriptions the
+// store kept for its URL.
+func (h *Hub) SetSite(ctx context.Context, base string, names []string, r Renderer) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	self, topics := h.site(base, names)
+	moved := map[string]string{} // old topic URL -> new one; "" when removed
+	byRef := make(map[topicRef]string, len(topics))
+	for u, ref := range topics {
+		byRef[ref] = u
+	}
+	for u, ref := range h.topics {
+		moved[u] = byRef[ref]
+	}
+	subs := map[string][]Sub{}
+	seen := map[string]string{}
+	var errs []error
+	for old, u := range moved {
+		if u != "" {
+			subs[u], seen[u] = h.subs[old], h.seen[old]
+		}
+	}
+	for k, d := range h.pending {
+		delete(h.pending, k)
+		if d.topic = moved[k.topic]; d.topic != "" {
+			h.pending[d.key()] = d
+		}
+	}
+	h.self, h.topics, h.r, h.subs, h.seen = self, topics, r, subs, seen
+	for old, u := range moved {
+		if u != old {
+			errs = append(errs, h.save(ctx, old)) // now empty
+			if u != "" {
+				errs = append(errs, h.save(ctx, u))
+			}
+		}
+		delete(byRef, h.topics[u])
+	}
+	for _, u := range byRef { // added topics
+		errs = append(errs, h.load(ctx, u))
+	}
+	return errors.Join(errs...)
+}
 
 // Load reads the subscriptions kept in the store.
 func (h *Hub) Load(ctx context.Context) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for u := range h.topics {
-		b, err := h.st.SourceMeta(ctx, metaPrefix+u, metaName)
-		if err != nil {
+		if err := h.load(ctx, u); err != nil {
 			return err
 		}
-		if len(b) == 0 {
-			continue
-		}
-		var subs []Sub
-		if err := json.Unmarshal(b, &subs); err != nil {
-			h.log.Warn("websub hub: bad stored subscriptions", "topic", u, "error", err)
-			continue
-		}
-		h.subs[u] = subs
 	}
+	return nil
+}
+
+// load reads the stored subscriptions of topic URL u; call with h.mu
+// held.
+func (h *Hub) load(ctx context.Context, u string) error {
+	b, err := h.st.SourceMeta(ctx, metaPrefix+u, metaName)
+	if err != nil || len(b) == 0 {
+		return err
+	}
+	var subs []Sub
+	if err := json.Unmarshal(b, &subs); err != nil {
+		h.log.Warn("websub hub: bad stored subscriptions", "topic", u, "error", err)
+		return nil
+	}
+	h.subs[u] = subs
 	return nil
 }
 
@@ -207,7 +308,7 @@ func (h *Hub) Handler() http.Handler {
 			http.Error(w, "hub.mode must be subscribe or unsubscribe", http.StatusBadRequest)
 			return
 		}
-		if _, ok := h.topics[topic]; !ok {
+		if !h.known(topic) {
 			http.Error(w, "hub.topic is not a feed of this site", http.StatusBadRequest)
 			return
 		}
@@ -243,6 +344,14 @@ func (h *Hub) Handler() http.Handler {
 	})
 }
 
+// known says whether u is a topic feed URL of the site.
+func (h *Hub) known(u string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	_, ok := h.topics[u]
+	return ok
+}
+
 // verify asks the callback to confirm the request, and applies it when it
 // echoes the challenge.
 func (h *Hub) verify(ctx context.Context, mode, topic string, sub Sub, lease time.Duration) {
@@ -275,6 +384,10 @@ func (h *Hub) verify(ctx context.Context, mode, topic string, sub Sub, lease tim
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if _, ok := h.topics[topic]; !ok {
+		h.log.Info("websub hub: topic removed while verifying", "topic", topic, "callback", sub.Callback)
+		return
+	}
 	subs := h.subs[topic][:0:0]
 	for _, s := range h.subs[topic] {
 		if s.Callback != sub.Callback {
@@ -305,6 +418,7 @@ func (h *Hub) Run(ctx context.Context) {
 			h.mu.Unlock()
 			h.stop()
 			h.wg.Wait()
+			h.workers.Wait()
 			return
 		case <-t.C:
 		}
@@ -312,26 +426,36 @@ func (h *Hub) Run(ctx context.Context) {
 }
 
 // tick drops expired subscriptions, queues deliveries (or publish pings)
-// for the topics that changed since the last tick, and sends what is due.
+// for the topics that changed since the last tick, and starts workers for
+// what is due. It does not wait for the deliveries.
 func (h *Hub) tick(ctx context.Context) {
 	now := h.now()
 	h.expire(ctx, now)
-	for u, ref := range h.topics {
+	h.mu.Lock()
+	r, topics := h.r, make(map[string]topicRef, len(h.topics))
+	maps.Copy(topics, h.topics)
+	h.mu.Unlock()
+	for u, ref := range topics {
 		if ctx.Err() != nil {
 			return
 		}
-		rd, err := h.r.Render(ctx, ref.name, ref.f)
+		rd, err := r.Render(ctx, ref.name, ref.f)
 		if err != nil {
 			h.log.Warn("websub hub: render", "topic", u, "error", err)
 			continue
 		}
 		h.mu.Lock()
+		if _, ok := h.topics[u]; !ok { // removed by a reload meanwhile
+			h.mu.Unlock()
+			continue
+		}
 		prev, known := h.seen[u]
 		h.seen[u] = rd.ETag
 		changed := known && prev != rd.ETag
 		if changed && h.o.External == "" {
 			for _, s := range h.subs[u] {
-				h.pending = append(h.pending, &delivery{topic: u, sub: s, body: rd.Body, ctype: rd.ContentType, due: now})
+				d := &delivery{topic: u, sub: s, body: rd.Body, ctype: rd.ContentType, due: now}
+				h.pending[d.key()] = d // replaces an older body not yet sent
 			}
 		}
 		h.mu.Unlock()
@@ -339,7 +463,7 @@ func (h *Hub) tick(ctx context.Context) {
 			h.publish(ctx, u)
 		}
 	}
-	h.deliver(ctx, now)
+	h.deliver()
 }
 
 // expire drops the subscriptions whose lease ran out.
@@ -362,35 +486,83 @@ func (h *Hub) expire(ctx context.Context, now time.Time) {
 	}
 }
 
-// deliver sends the deliveries that are due, rescheduling failures.
-func (h *Hub) deliver(ctx context.Context, now time.Time) {
+// deliver starts workers, up to Options.Workers running, while there is
+// due work that no worker holds.
+func (h *Hub) deliver() {
 	h.mu.Lock()
-	var due, later []*delivery
-	for _, d := range h.pending {
-		if !d.due.After(now) {
-			due = append(due, d)
-		} else {
-			later = append(later, d)
+	defer h.mu.Unlock()
+	if h.closed {
+		return
+	}
+	now := h.now()
+	idle := 0
+	for k, d := range h.pending {
+		if !h.inflight[k] && !d.due.After(now) {
+			idle++
 		}
 	}
-	h.pending = later
-	h.mu.Unlock()
-	for _, d := range due {
-		if ctx.Err() != nil {
+	for ; idle > 0 && h.running < h.o.Workers; idle-- {
+		h.running++
+		h.workers.Go(h.work)
+	}
+}
+
+// work sends due deliveries, one at a time, until none is left that no
+// other worker holds, or the hub stops.
+func (h *Hub) work() {
+	for {
+		h.mu.Lock()
+		d := h.take(h.now())
+		if d == nil || h.bg.Err() != nil {
+			h.running--
+			h.mu.Unlock()
 			return
 		}
-		if err := h.send(ctx, d); err != nil {
-			if d.attempts >= len(backoff) {
-				h.log.Warn("websub hub: delivery dropped", "topic", d.topic, "callback", d.sub.Callback, "error", err)
-				continue
-			}
-			d.due = now.Add(backoff[d.attempts])
-			d.attempts++
-			h.mu.Lock()
-			h.pending = append(h.pending, d)
-			h.mu.Unlock()
+		h.mu.Unlock()
+		err := h.send(h.bg, d)
+		h.mu.Lock()
+		delete(h.inflight, d.key())
+		if err != nil {
+			h.retry(d, err)
+		}
+		h.mu.Unlock()
+	}
+}
+
+// take removes the earliest due delivery whose subscriber has none in
+// flight from the queue and marks it in flight; nil when there is none.
+// Call with h.mu held.
+func (h *Hub) take(now time.Time) *delivery {
+	var next *delivery
+	for k, d := range h.pending {
+		if h.inflight[k] || d.due.After(now) {
+			continue
+		}
+		if next == nil || d.due.Before(next.due) || d.due.Equal(next.due) && k.callback < next.sub.Callback {
+			next = d
 		}
 	}
+	if next != nil {
+		delete(h.pending, next.key())
+		h.inflight[next.key()] = true
+	}
+	return next
+}
+
+// retry queues failed delivery d again after its backoff, unless a newer
+// body for the same subscriber is queued (it supersedes d) or d has had
+// all its attempts. Call with h.mu held.
+func (h *Hub) retry(d *delivery, err error) {
+	if _, newer := h.pending[d.key()]; newer {
+		return
+	}
+	if d.attempts >= len(backoff) || h.bg.Err() != nil {
+		h.log.Warn("websub hub: delivery dropped", "topic", d.topic, "callback", d.sub.Callback, "error", err)
+		return
+	}
+	d.due = h.now().Add(backoff[d.attempts])
+	d.attempts++
+	h.pending[d.key()] = d
 }
 
 // send POSTs one delivery.
@@ -402,7 +574,7 @@ func (h *Hub) send(ctx context.Context, d *delivery) error {
 		return err
 	}
 	req.Header.Set("Content-Type", d.ctype)
-	req.Header.Set("Link", fmt.Sprintf(`<%s>; rel="hub", <%s>; rel="self"`, h.self, d.topic))
+	req.Header.Set("Link", fmt.Sprintf(`<%s>; rel="hub", <%s>; rel="self"`, h.URL(), d.topic))
 	if d.sub.Secret != "" {
 		req.Header.Set("X-Hub-Signature", "sha256="+Sign(d.body, d.sub.Secret))
 	}
