@@ -69,17 +69,27 @@ func fileURL(u *url.URL, raw, dir string) (string, error) {
 	return (&url.URL{Scheme: "file", Path: p}).String(), nil
 }
 
-// An outline is one feed listed in an OPML file.
-type outline struct {
+// An Outline is one feed listed in an OPML file.
+type Outline struct {
 	URL   string // xmlUrl, as written
 	Title string // title, or text when there is no title
-	Line  int    // in the OPML file
+	// Folder is the text (or title) of the outline the feed is nested in,
+	// "" at the top level.
+	Folder string
+	// Categories are the entries of the OPML 2.0 category attribute
+	// ("/Tech/Go,/News"), each without its leading and trailing slashes.
+	Categories []string
+	Line       int // in the OPML file
 }
 
-// readOPML returns every outline with an xmlUrl in the OPML file at path,
-// at any depth, in document order. name is the path as the config gives
-// it, used in messages.
-func readOPML(path, name string) ([]outline, error) {
+// ReadOPML returns every outline with an xmlUrl in the OPML file at path,
+// at any depth, in document order. An unreadable or malformed file, or
+// one with no feed in it, is an error naming path (and the line).
+func ReadOPML(path string) ([]Outline, error) { return readOPML(path, path) }
+
+// readOPML is ReadOPML; name is the path as the config gives it, used in
+// messages.
+func readOPML(path, name string) ([]Outline, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		var pe *fs.PathError
@@ -91,8 +101,9 @@ func readOPML(path, name string) ([]outline, error) {
 	dec := xml.NewDecoder(bytes.NewReader(data))
 	dec.CharsetReader = charsetReader
 	var (
-		out  []outline
-		root = true
+		out     []Outline
+		root    = true
+		folders []string // the label of every open outline, outermost first
 	)
 	for {
 		tok, err := dec.Token()
@@ -106,6 +117,10 @@ func readOPML(path, name string) ([]outline, error) {
 				return nil, fmt.Errorf("%s:%d: invalid XML: %s", name, se.Line, se.Msg)
 			}
 			return nil, fmt.Errorf("%s:%d: invalid XML: %v", name, line, err)
+		}
+		if end, ok := tok.(xml.EndElement); ok && end.Name.Local == "outline" && len(folders) > 0 {
+			folders = folders[:len(folders)-1]
+			continue
 		}
 		el, ok := tok.(xml.StartElement)
 		if !ok {
@@ -121,8 +136,8 @@ func readOPML(path, name string) ([]outline, error) {
 		if el.Name.Local != "outline" {
 			continue
 		}
-		var o outline
-		var text string
+		var o Outline
+		var text, category string
 		for _, a := range el.Attr {
 			switch strings.ToLower(a.Name.Local) {
 			case "xmlurl":
@@ -131,13 +146,24 @@ func readOPML(path, name string) ([]outline, error) {
 				o.Title = strings.TrimSpace(a.Value)
 			case "text":
 				text = strings.TrimSpace(a.Value)
+			case "category":
+				category = a.Value
 			}
-		}
-		if o.URL == "" {
-			continue // a folder, or a link that is not a feed
 		}
 		if o.Title == "" {
 			o.Title = text
+		}
+		if len(folders) > 0 {
+			o.Folder = folders[len(folders)-1]
+		}
+		folders = append(folders, o.Title)
+		if o.URL == "" {
+			continue // a folder, or a link that is not a feed
+		}
+		for _, c := range strings.Split(category, ",") {
+			if c = strings.Trim(strings.TrimSpace(c), "/"); c != "" {
+				o.Categories = append(o.Categories, c)
+			}
 		}
 		o.Line, _ = dec.InputPos()
 		out = append(out, o)

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"encoding/xml"
 	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/feedloom/feedloom"
 )
@@ -85,6 +87,7 @@ func (s SourceStatus) Link() string {
 //
 //	GET /sources        HTML: a table of every source, readable without scripts
 //	GET /sources.json   the same as JSON: {"sources": [...]} with SourceStatus fields
+//	GET /sources.opml   the sources as OPML 2.0, for a feed reader or `feedloom import` (SourcesOPML)
 //
 // ?state=failing (or any state) keeps the sources in that state; the page
 // links each state's count to its list. Both are marked no-store: they
@@ -95,6 +98,14 @@ func (s *Server) SourcesHandler(r SourceReader) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /sources", func(w http.ResponseWriter, req *http.Request) { s.handleSources(w, req, r, false) })
 	mux.HandleFunc("GET /sources.json", func(w http.ResponseWriter, req *http.Request) { s.handleSources(w, req, r, true) })
+	mux.HandleFunc("GET /sources.opml", func(w http.ResponseWriter, req *http.Request) {
+		body, err := s.SourcesOPML(req.Context(), r)
+		if err != nil {
+			s.writeError(w, req, err)
+			return
+		}
+		writeNoStore(w, req, body, "text/x-opml; charset=utf-8")
+	})
 	return mux
 }
 
@@ -110,27 +121,93 @@ func (s *Server) handleSources(w http.ResponseWriter, req *http.Request, r Sourc
 		list = slices.DeleteFunc(slices.Clone(all), func(st SourceStatus) bool { return st.State != state })
 	}
 	var body []byte
-	h := w.Header()
+	ctype := "application/json; charset=utf-8"
 	if asJSON {
 		body, err = json.MarshalIndent(struct {
 			Sources []SourceStatus `json:"sources"`
 		}{list}, "", "  ")
-		h.Set("Content-Type", "application/json; charset=utf-8")
 	} else {
 		body, err = s.renderSources(all, list, state)
-		h.Set("Content-Type", HTML.ContentType())
-		h.Set("Content-Security-Policy", headerCSP)
+		ctype = HTML.ContentType()
+		w.Header().Set("Content-Security-Policy", headerCSP)
 	}
 	if err != nil {
 		s.writeError(w, req, err)
 		return
 	}
+	writeNoStore(w, req, body, ctype)
+}
+
+// writeNoStore sends body as a response no cache keeps.
+func writeNoStore(w http.ResponseWriter, req *http.Request, body []byte, contentType string) {
+	h := w.Header()
+	h.Set("Content-Type", contentType)
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	if req.Method != http.MethodHead {
 		w.Write(body)
 	}
+}
+
+// sourceOutline is an outline of the sources OPML: a feed, or a folder
+// holding the feeds whose first tag it is.
+type sourceOutline struct {
+	Text     string           `xml:"text,attr"`
+	Title    string           `xml:"title,attr,omitempty"`
+	Type     string           `xml:"type,attr,omitempty"`
+	XMLURL   string           `xml:"xmlUrl,attr,omitempty"`
+	HTMLURL  string           `xml:"htmlUrl,attr,omitempty"`
+	Category string           `xml:"category,attr,omitempty"`
+	Outlines []*sourceOutline `xml:"outline"`
+}
+
+// SourcesOPML renders the configured sources as OPML 2.0, in config
+// order. Each feed is an outline with its name (the configured one, else
+// the feed's title) as text and title, xmlUrl, htmlUrl when a poll has
+// learned the site's address, and its tags as the category attribute
+// ("/wire,/russia"). A source with tags sits in a folder named after its
+// first tag, which a feed reader shows as a folder and `feedloom import`
+// reads back as a tag. Sources read from files (file: URLs) mean nothing
+// outside this config and are left out. The bytes depend only on the
+// sources and their states: no creation date.
+func (s *Server) SourcesOPML(ctx context.Context, r SourceReader) ([]byte, error) {
+	type doc struct {
+		XMLName xml.Name         `xml:"opml"`
+		Version string           `xml:"version,attr"`
+		Title   string           `xml:"head>title"`
+		Body    []*sourceOutline `xml:"body>outline"`
+	}
+	d := doc{Version: "2.0", Title: "Sources · " + s.o.Title}
+	folders := map[string]*sourceOutline{}
+	for _, src := range r.Sources() {
+		if u, err := url.Parse(src.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+			continue
+		}
+		st, err := r.SourceState(ctx, src.URL)
+		if err != nil {
+			return nil, err
+		}
+		name := firstNonEmpty(src.Name, st.Title, src.URL)
+		o := &sourceOutline{Text: name, Title: name, Type: "rss", XMLURL: src.URL, HTMLURL: st.SiteURL}
+		var cats []string
+		for _, t := range src.Tags {
+			cats = append(cats, "/"+t)
+		}
+		o.Category = strings.Join(cats, ",")
+		if len(src.Tags) == 0 {
+			d.Body = append(d.Body, o)
+			continue
+		}
+		f := folders[src.Tags[0]]
+		if f == nil {
+			f = &sourceOutline{Text: src.Tags[0], Title: src.Tags[0]}
+			folders[src.Tags[0]] = f
+			d.Body = append(d.Body, f)
+		}
+		f.Outlines = append(f.Outlines, o)
+	}
+	return marshalXML(d)
 }
 
 // sourcesPage is what templates/sources.html sees.
@@ -165,7 +242,10 @@ func (s *Server) renderSources(all, list []SourceStatus, state string) ([]byte, 
 		p.Title = "Sources: " + state + " · " + s.o.Title
 		jsonURL += "?state=" + url.QueryEscape(state)
 	}
-	p.Alternates = []feedLink{{Label: "JSON", Title: "Sources (JSON)", Type: "application/json", URL: jsonURL}}
+	p.Alternates = []feedLink{
+		{Label: "JSON", Title: "Sources (JSON)", Type: "application/json", URL: jsonURL},
+		{Label: "OPML", Title: "Sources (OPML)", Type: "text/x-opml", URL: s.url("sources.opml")},
+	}
 	index := map[string]int{}
 	for _, st := range all {
 		i, ok := index[st.State]

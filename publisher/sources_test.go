@@ -118,7 +118,9 @@ func TestSourcesHTML(t *testing.T) {
 		`<link rel="alternate" type="application/json" title="Sources (JSON)" href="https://feeds.example/loom/sources.json">`,
 		`<p class="meta">3 sources · <a href="https://feeds.example/loom/sources?state=ok">1 ok</a> · ` +
 			`<a href="https://feeds.example/loom/sources?state=failing">1 failing</a> · ` +
-			`<a href="https://feeds.example/loom/sources?state=new">1 new</a> · <a href="https://feeds.example/loom/sources.json">JSON</a></p>`,
+			`<a href="https://feeds.example/loom/sources?state=new">1 new</a> · <a href="https://feeds.example/loom/sources.json">JSON</a> · ` +
+			`<a href="https://feeds.example/loom/sources.opml">OPML</a></p>`,
+		`<link rel="alternate" type="text/x-opml" title="Sources (OPML)" href="https://feeds.example/loom/sources.opml">`,
 		`<tr class="state-ok">
 <td><a href="https://a.example/feed">Alpha</a>`,
 		`<td>ok</td>
@@ -270,5 +272,52 @@ func TestSourcesStoreError(t *testing.T) {
 		if rec.Code != 500 || strings.Contains(rec.Body.String(), "fire") {
 			t.Errorf("GET %s with a failing store: %d %q, want 500 without the error", path, rec.Code, rec.Body)
 		}
+	}
+}
+
+// TestSourcesOPML checks the OPML export: folders from the first tag,
+// categories from every tag, htmlUrl from the stored state, names from
+// config then feed, file: sources left out, and bytes stable.
+func TestSourcesOPML(t *testing.T) {
+	st := storetest.Open(t)
+	srcs := []feedloom.Source{
+		{URL: "https://a.example/feed", Name: "Alpha & Co", Tags: []string{"wire", "russia"}},
+		{URL: "http://b.example/rss"},
+		{URL: "https://c.example/atom", Tags: []string{"wire"}},
+		{URL: "file:///srv/feeds/d.xml", Name: "Local"},
+	}
+	err := st.Update(context.Background(), func(w *store.Writer) error {
+		return w.PutSourceState(feedloom.SourceState{URL: srcs[1].URL, Title: "Beta Daily", SiteURL: "https://b.example/"})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := New(st, Options{BaseURL: "https://feeds.example/", Title: "Loom"}).SourcesHandler(configured{st, srcs})
+	rec := get(t, h, http.MethodGet, "/sources.opml")
+	if rec.Code != 200 || rec.Header().Get("Content-Type") != "text/x-opml; charset=utf-8" || rec.Header().Get("Cache-Control") != "no-store" {
+		t.Fatalf("status %d, headers %v", rec.Code, rec.Header())
+	}
+	want := `<?xml version="1.0" encoding="UTF-8"?>
+<opml version="2.0">
+  <head>
+    <title>Sources · Loom</title>
+  </head>
+  <body>
+    <outline text="wire" title="wire">
+      <outline text="Alpha &amp; Co" title="Alpha &amp; Co" type="rss" xmlUrl="https://a.example/feed" category="/wire,/russia"></outline>
+      <outline text="https://c.example/atom" title="https://c.example/atom" type="rss" xmlUrl="https://c.example/atom" category="/wire"></outline>
+    </outline>
+    <outline text="Beta Daily" title="Beta Daily" type="rss" xmlUrl="http://b.example/rss" htmlUrl="https://b.example/"></outline>
+  </body>
+</opml>
+`
+	if got := rec.Body.String(); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+	if again := get(t, h, http.MethodGet, "/sources.opml").Body.String(); again != rec.Body.String() {
+		t.Error("a second request gave other bytes")
+	}
+	if head := get(t, h, http.MethodHead, "/sources.opml"); head.Code != 200 || head.Body.Len() != 0 {
+		t.Errorf("HEAD: %d with %d bytes", head.Code, head.Body.Len())
 	}
 }

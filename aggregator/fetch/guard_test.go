@@ -36,7 +36,7 @@ func TestFetchRefusesLoopbackByDefault(t *testing.T) {
 	if got := fetch.Classify(err); got != "blocked" {
 		t.Errorf("Classify = %q, want blocked", got)
 	}
-	if n := ln.accepts.Load(); n != 0 {
+	if n := ln.Accepts(); n != 0 {
 		t.Errorf("server accepted %d connections, want 0", n)
 	}
 }
@@ -79,10 +79,10 @@ func TestFetchRefusesRedirectToBlockedAddress(t *testing.T) {
 			if !strings.Contains(err.Error(), "127.0.0.2") {
 				t.Errorf("error %q does not name the refused address 127.0.0.2", err)
 			}
-			if n := originLn.accepts.Load(); n != 1 {
+			if n := originLn.Accepts(); n != 1 {
 				t.Errorf("origin accepted %d connections, want 1", n)
 			}
-			if n := targetLn.accepts.Load(); n != 0 {
+			if n := targetLn.Accepts(); n != 0 {
 				t.Errorf("blocked target accepted %d connections, want 0", n)
 			}
 		})
@@ -108,7 +108,7 @@ func TestFetchRefusesLoopbackSpellings(t *testing.T) {
 			}
 		})
 	}
-	if n := ln.accepts.Load(); n != 0 {
+	if n := ln.Accepts(); n != 0 {
 		t.Errorf("server accepted %d connections, want 0", n)
 	}
 }
@@ -139,10 +139,10 @@ func TestFetchIgnoresEnvironmentProxy(t *testing.T) {
 	if string(res.Body) != tinyFeed {
 		t.Errorf("Body = %q, want the target's feed", res.Body)
 	}
-	if n := proxyLn.accepts.Load(); n != 0 {
+	if n := proxyLn.Accepts(); n != 0 {
 		t.Errorf("proxy accepted %d connections (%d requests), want 0", n, proxied.Load())
 	}
-	if n := targetLn.accepts.Load(); n != 1 {
+	if n := targetLn.Accepts(); n != 1 {
 		t.Errorf("target accepted %d connections, want 1", n)
 	}
 }
@@ -184,10 +184,10 @@ func TestFetchChecksTheDialedAddressNotTheName(t *testing.T) {
 	if q := dns.Queries("rebind.test."); q < 2 {
 		t.Errorf("the name was resolved %d times, want 2 (the test did not rebind)", q)
 	}
-	if n := allowedLn.accepts.Load(); n != 1 {
+	if n := allowedLn.Accepts(); n != 1 {
 		t.Errorf("allowed server accepted %d connections, want 1", n)
 	}
-	if n := blockedLn.accepts.Load(); n != 0 {
+	if n := blockedLn.Accepts(); n != 0 {
 		t.Errorf("blocked server accepted %d connections, want 0", n)
 	}
 }

@@ -12,13 +12,13 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"golang.org/x/net/dns/dnsmessage"
 
 	"github.com/feedloom/feedloom/aggregator/fetch"
+	"github.com/feedloom/feedloom/internal/loopbacktest"
 )
 
 // TestMain fails the run when a test leaves HTTP connections or handlers
@@ -106,18 +106,7 @@ func newClient(t *testing.T, o fetch.Options, r *net.Resolver) *fetch.Client {
 
 // countingListener counts the connections it accepts, so a test can
 // assert that a refused fetch never reached the server.
-type countingListener struct {
-	net.Listener
-	accepts atomic.Int64
-}
-
-func (l *countingListener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err == nil {
-		l.accepts.Add(1)
-	}
-	return c, err
-}
+type countingListener = loopbacktest.Listener
 
 // newServer starts h on addr ("127.0.0.1:0", "127.0.0.2:0", ...) behind a
 // counting listener, closed at cleanup.

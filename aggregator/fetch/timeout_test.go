@@ -135,7 +135,7 @@ func TestFetchAlreadyCanceledNeverConnects(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("Fetch error = %v, want context.Canceled", err)
 	}
-	if n := ln.accepts.Load(); n != 0 {
+	if n := ln.Accepts(); n != 0 {
 		t.Errorf("server accepted %d connections, want 0", n)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/feedloom/feedloom"
@@ -27,7 +28,9 @@ Commands:
   serve     poll on schedule and serve the topic feeds until SIGINT/SIGTERM
   poll      poll every source once, then exit
   check     validate the config file
-  sources   show every source and its polling state (-v: identity, boilerplate; -json)
+  add       add URL (a feed or a page that links to one) to the sources (-name, -tags, -topic, -pick N)
+  import    import FILE.opml: add the feeds the config lacks, checking each (-tags, -workers N)
+  sources   show every source and its polling state (-v: identity, boilerplate; -json; -opml)
   items     list stored items, newest first (-topic NAME, -json, -limit N)
   stories   list stories with their outlets, newest first (-topic NAME, -json, -limit N)
   export    write every topic's feeds and pages as static files (-out DIR)
@@ -46,8 +49,14 @@ const (
 )
 
 // Main runs the feedloom command line with args (without the program
-// name) and returns the process exit code.
+// name) and returns the process exit code. Standard input is empty.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return mainIO(ctx, args, strings.NewReader(""), stdout, stderr)
+}
+
+// mainIO is Main reading standard input from stdin (feedloom add's
+// question, when it is a terminal).
+func mainIO(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return exitUsage
@@ -55,6 +64,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cmd, args := args[0], args[1:]
 	commands := map[string]func(context.Context, *env, []string) error{
 		"serve":   cmdServe,
+		"add":     cmdAdd,
+		"import":  cmdImport,
 		"poll":    cmdPoll,
 		"check":   cmdCheck,
 		"sources": cmdSources,
@@ -73,7 +84,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "feedloom: unknown command %q\n\n%s", cmd, usage)
 		return exitUsage
 	}
-	e := &env{stdout: stdout, stderr: stderr, name: cmd}
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, name: cmd}
 	err := run(ctx, e, args)
 	var ue usageError
 	switch {
@@ -100,6 +111,7 @@ type usageError struct{ error }
 // env carries what every command needs: its output streams and, once
 // loaded, the config.
 type env struct {
+	stdin          io.Reader
 	stdout, stderr io.Writer
 	name           string
 	configPath     string

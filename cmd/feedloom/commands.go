@@ -64,11 +64,20 @@ func cmdSources(ctx context.Context, e *env, args []string) error {
 	fs := e.flags()
 	asJSON := fs.Bool("json", false, "one JSON object a line")
 	verbose := fs.Bool("v", false, "also show the schedule, redirects, how entries are identified and the boilerplate learned")
+	asOPML := fs.Bool("opml", false, "the sources as OPML 2.0, as /sources.opml serves them")
 	cfg, st, err := e.open(fs, args)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	if *asOPML {
+		b, err := newPublisher(cfg, st).SourcesOPML(ctx, configSources{st, cfg.Sources})
+		if err != nil {
+			return err
+		}
+		_, err = e.stdout.Write(b)
+		return err
+	}
 	var details bytes.Buffer
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 	if !*asJSON {

@@ -62,6 +62,7 @@ func (t *telemetry) routes(pub *publisher.Server) []route {
 		})},
 		{"GET /sources", sources},
 		{"GET /sources.json", sources},
+		{"GET /sources.opml", sources},
 	}
 }
 

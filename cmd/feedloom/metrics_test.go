@@ -73,6 +73,10 @@ topics:
 	if resp.StatusCode != 200 || resp.Header.Get("Content-Security-Policy") == "" || !strings.Contains(page, ">The Origin</a>") {
 		t.Errorf("GET /sources: %d, CSP %q:\n%s", resp.StatusCode, resp.Header.Get("Content-Security-Policy"), page)
 	}
+	resp, opml := get("sources.opml")
+	if want := `xmlUrl="` + feed.srv.URL + `"`; resp.StatusCode != 200 || !strings.Contains(opml, want) {
+		t.Errorf("GET /sources.opml: %d, want %s in\n%s", resp.StatusCode, want, opml)
+	}
 	get("topics/all.rss")
 	get("no/such/page")
 

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -16,10 +14,11 @@ import (
 	"github.com/feedloom/feedloom/store"
 )
 
-// isTerminal reports whether w is a terminal: the rebuild then draws a
-// progress bar instead of printing progress lines. Tests replace it.
-var isTerminal = func(w io.Writer) bool {
-	f, ok := w.(*os.File)
+// isTerminal reports whether f, an output or input stream, is a terminal:
+// a rebuild or an import then draws a progress bar instead of printing
+// progress lines, and add may ask which feed to take. Tests replace it.
+var isTerminal = func(stream any) bool {
+	f, ok := stream.(*os.File)
 	if !ok {
 		return false
 	}
@@ -31,20 +30,9 @@ var isTerminal = func(w io.Writer) bool {
 // config as it is now: the named topics, or every topic (and none that
 // the config no longer has) without names.
 func cmdTopicsRebuild(ctx context.Context, e *env, args []string) error {
-	fs := e.flags()
-	var names []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return err
-			}
-			return usageError{err}
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		names = append(names, fs.Arg(0))
-		args = fs.Args()[1:]
+	names, err := e.parseArgs(e.flags(), args)
+	if err != nil {
+		return err
 	}
 	cfg, err := e.loadConfig()
 	if err != nil {
@@ -86,7 +74,7 @@ func cmdTopicsRebuild(ctx context.Context, e *env, args []string) error {
 	if len(names) > 0 {
 		what = strings.Join(names, ", ")
 	}
-	p := newProgress(e.stdout, isTerminal(e.stdout))
+	p := newProgress(e.stdout, isTerminal(e.stdout), "items")
 	start := time.Now()
 	err = st.RebuildTopics(ctx, classify, p.update)
 	p.end()
@@ -97,17 +85,20 @@ func cmdTopicsRebuild(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-// progress shows how far a rebuild is: a bar redrawn in place on a
-// terminal, else a line per step (at most one per 10%).
+// progress shows how far a rebuild or an import is: a bar redrawn in
+// place on a terminal, else a line per step (at most one per 10%).
 type progress struct {
 	w         io.Writer
 	tty       bool
+	unit      string // what is counted: "items"
 	total     int
 	lastTenth int
 	drawn     bool
 }
 
-func newProgress(w io.Writer, tty bool) *progress { return &progress{w: w, tty: tty, lastTenth: -1} }
+func newProgress(w io.Writer, tty bool, unit string) *progress {
+	return &progress{w: w, tty: tty, unit: unit, lastTenth: -1}
+}
 
 const barWidth = 30
 
@@ -119,13 +110,13 @@ func (p *progress) update(done, total int) {
 	}
 	if p.tty {
 		n := barWidth * pct / 100
-		fmt.Fprintf(p.w, "\r[%s%s] %3d%% %d/%d items", strings.Repeat("#", n), strings.Repeat(" ", barWidth-n), pct, done, total)
+		fmt.Fprintf(p.w, "\r[%s%s] %3d%% %d/%d %s", strings.Repeat("#", n), strings.Repeat(" ", barWidth-n), pct, done, total, p.unit)
 		p.drawn = true
 		return
 	}
 	if tenth := pct / 10; tenth != p.lastTenth {
 		p.lastTenth = tenth
-		fmt.Fprintf(p.w, "%d/%d items (%d%%)\n", done, total, pct)
+		fmt.Fprintf(p.w, "%d/%d %s (%d%%)\n", done, total, p.unit, pct)
 	}
 }
 

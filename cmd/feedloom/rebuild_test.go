@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -40,7 +39,7 @@ func TestTopicsRebuild(t *testing.T) {
 	old := isTerminal
 	t.Cleanup(func() { isTerminal = old })
 	for _, tty := range []bool{false, true} {
-		isTerminal = func(io.Writer) bool { return tty }
+		isTerminal = func(any) bool { return tty }
 		var stdout, stderr bytes.Buffer
 		if code := Main(context.Background(), []string{"topics", "rebuild", "missile-defense", "-config", cfg}, &stdout, &stderr); code != 0 {
 			t.Fatalf("rebuild exited %d\n%s%s", code, stdout.String(), stderr.String())

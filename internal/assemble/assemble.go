@@ -17,12 +17,7 @@ import (
 // items under topics.
 func AggregatorOptions(cfg *config.Config, set *rules.Set, log *slog.Logger) aggregator.Options {
 	return aggregator.Options{
-		Fetch: fetch.Options{
-			Timeout:      cfg.Fetch.Timeout,
-			MaxBody:      cfg.Fetch.MaxBody,
-			UserAgent:    cfg.Fetch.UserAgent,
-			AllowPrivate: cfg.Fetch.AllowPrivateNetworks,
-		},
+		Fetch:         FetchOptions(cfg),
 		Interval:      cfg.Poll.Interval,
 		MinInterval:   cfg.Poll.MinInterval,
 		MaxInterval:   cfg.Poll.MaxInterval,
@@ -35,5 +30,17 @@ func AggregatorOptions(cfg *config.Config, set *rules.Set, log *slog.Logger) agg
 		PruneEvery:    cfg.Retention.CheckInterval,
 		Classify:      set.Classify,
 		Logger:        log,
+	}
+}
+
+// FetchOptions are the fetch client's options for cfg: the one place the
+// fetch section of the config becomes the guard and limits of a fetch,
+// for polling and for `feedloom add` and `import` alike.
+func FetchOptions(cfg *config.Config) fetch.Options {
+	return fetch.Options{
+		Timeout:      cfg.Fetch.Timeout,
+		MaxBody:      cfg.Fetch.MaxBody,
+		UserAgent:    cfg.Fetch.UserAgent,
+		AllowPrivate: cfg.Fetch.AllowPrivateNetworks,
 	}
 }

@@ -1,0 +1,42 @@
+// Package loopbacktest starts test HTTP servers on loopback that count
+// the connections they accept, so a test can assert that a refused fetch
+// never reached the server (0 accepted), not just that it failed.
+package loopbacktest
+
+import (
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+)
+
+// Listener counts the connections it accepts.
+type Listener struct {
+	net.Listener
+	accepts atomic.Int64
+}
+
+// Accept accepts and counts a connection.
+func (l *Listener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err == nil {
+		l.accepts.Add(1)
+	}
+	return c, err
+}
+
+// Accepts is how many connections were accepted so far.
+func (l *Listener) Accepts() int64 { return l.accepts.Load() }
+
+// Server starts h on 127.0.0.1 behind a counting Listener; it is closed
+// when the test ends.
+func Server(t testing.TB, h http.Handler) (*httptest.Server, *Listener) {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(h)
+	l := &Listener{Listener: srv.Listener}
+	srv.Listener = l
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return srv, l
+}
