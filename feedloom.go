@@ -63,15 +63,20 @@ func (s Source) HasTag(t string) bool {
 
 // SourceState is what feedloom remembers about polling one source.
 type SourceState struct {
-	URL              string    `json:"url"`
-	Title            string    `json:"title,omitempty"` // the feed's own title
-	SiteURL          string    `json:"site_url,omitempty"`
-	ETag             string    `json:"etag,omitempty"`
-	LastModified     string    `json:"last_modified,omitempty"`
-	LastPoll         time.Time `json:"last_poll,omitzero"`
-	LastSuccess      time.Time `json:"last_success,omitzero"`
-	LastStatus       int       `json:"last_status,omitempty"`
-	LastError        string    `json:"last_error,omitempty"`
+	URL          string    `json:"url"`
+	Title        string    `json:"title,omitempty"` // the feed's own title
+	SiteURL      string    `json:"site_url,omitempty"`
+	ETag         string    `json:"etag,omitempty"`
+	LastModified string    `json:"last_modified,omitempty"`
+	LastPoll     time.Time `json:"last_poll,omitzero"`
+	LastSuccess  time.Time `json:"last_success,omitzero"`
+	LastStatus   int       `json:"last_status,omitempty"`
+	LastError    string    `json:"last_error,omitempty"`
+	// ErrorClass names what kind of failure LastError is, from a short
+	// fixed set: "parse/too_deep", "parse/not_feed", ... for a document
+	// that could not be read, "store" when storing failed, or the fetch
+	// error's class ("blocked", "timeout", "http_5xx", ...).
+	ErrorClass       string    `json:"error_class,omitempty"`
 	ConsecutiveFails int       `json:"consecutive_errors,omitempty"`
 	NextPoll         time.Time `json:"next_poll,omitzero"`
 	Items            int       `json:"items"` // items stored for this source

@@ -194,13 +194,13 @@ func (a *Aggregator) poll(ctx context.Context, src feedloom.Source) (Result, fee
 		res.Err = err
 	case resp.NotModified:
 		res.NotModified = true
-		res.Err = a.st.Update(ctx, func(w *store.Writer) error {
+		res.Err = storing(a.st.Update(ctx, func(w *store.Writer) error {
 			st.LastModified = firstNonEmpty(resp.LastModified, st.LastModified)
 			st.ETag = firstNonEmpty(resp.ETag, st.ETag)
 			return a.succeeded(w, src, &st, resp, nil, now)
-		})
+		}))
 	default:
-		res.Err = a.ingest(ctx, src, &st, resp, now, &res)
+		res.Err = storing(a.ingest(ctx, src, &st, resp, now, &res))
 		a.polled(src, resp, res.Err)
 	}
 	if res.Err != nil {
@@ -208,7 +208,7 @@ func (a *Aggregator) poll(ctx context.Context, src feedloom.Source) (Result, fee
 			return res, st // shutting down: the poll did not fail, it was stopped
 		}
 		st = a.failed(ctx, src, res, now)
-		log.Warn("poll failed", slog.Int("status", res.Status), slog.String("class", fetch.Classify(res.Err)), slog.Any("error", res.Err),
+		log.Warn("poll failed", slog.Int("status", res.Status), slog.String("class", ErrorClass(res.Err)), slog.Any("error", res.Err),
 			slog.String("next_poll", st.NextPoll.Format(time.RFC3339)), slog.String("why", st.IntervalReason))
 		return res, st
 	}

@@ -52,7 +52,7 @@ func (a *Aggregator) succeeded(w *store.Writer, src feedloom.Source, st *feedloo
 		}
 	}
 	st.LastPoll, st.LastSuccess, st.LastStatus = now, now, resp.Status
-	st.LastError, st.ConsecutiveFails = "", 0
+	st.LastError, st.ErrorClass, st.ConsecutiveFails = "", "", 0
 	st.FailingSince, st.Flagged = time.Time{}, false
 	a.follow(st, src, resp.Redirects)
 
@@ -80,7 +80,7 @@ func (a *Aggregator) failed(ctx context.Context, src feedloom.Source, res Result
 			return err
 		}
 		st.LastPoll, st.LastStatus = now, res.Status
-		st.LastError = res.Err.Error()
+		st.LastError, st.ErrorClass = res.Err.Error(), ErrorClass(res.Err)
 		if st.ConsecutiveFails == 0 || st.FailingSince.IsZero() {
 			st.FailingSince = now
 		}

@@ -13,6 +13,7 @@
 // # Metrics
 //
 //	feedloom_fetches_total{outcome,code}             counter: polls by how they ended (see below) and HTTP status ("none" if no response)
+//	feedloom_parse_errors_total{kind}                counter: polls refused by the parse guard, by normalize.Kind (see below)
 //	feedloom_fetch_bytes_total                       counter: feed body bytes received, after decompression
 //	feedloom_fetch_duration_seconds{result}          histogram: a poll from the request to the commit; result is ok, not_modified or error
 //	feedloom_items_total{change}                     counter: entries seen by polls: new, updated, unchanged
@@ -25,7 +26,9 @@
 //	feedloom_http_request_duration_seconds{route}    histogram: time to serve an HTTP request
 //
 // An outcome is "ok" (a 2xx, parsed and stored), "not_modified" (304),
-// "parse" (a 2xx whose body could not be parsed, or, rarely, stored), or
+// "parse" (a 2xx whose body the parse guard refused; its kind is one of
+// "not_feed", "malformed", "charset", "too_deep", "too_many_items",
+// "parser_panic"), "store" (read, but storing failed), or
 // the class fetch.Classify gives the error: "http_4xx", "http_5xx",
 // "http_other", "blocked", "timeout", "network", "too_large",
 // "redirects", "scheme", "encoding", "canceled", "other". Every label

@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 
 	"github.com/feedloom/feedloom/aggregator"
 	"github.com/feedloom/feedloom/aggregator/fetch"
+	"github.com/feedloom/feedloom/aggregator/normalize"
 )
 
 // Options say where Metrics reads what it does not count itself.
@@ -45,14 +47,15 @@ type Pushes struct {
 // Metrics counts what feedloom does. Its methods are safe for concurrent
 // use and never block.
 type Metrics struct {
-	fetches  *prometheus.CounterVec
-	bytes    prometheus.Counter
-	duration *prometheus.HistogramVec
-	items    *prometheus.CounterVec
-	lag      prometheus.Histogram
-	now      func() time.Time
-	requests *prometheus.CounterVec
-	latency  *prometheus.HistogramVec
+	fetches     *prometheus.CounterVec
+	parseErrors *prometheus.CounterVec
+	bytes       prometheus.Counter
+	duration    *prometheus.HistogramVec
+	items       *prometheus.CounterVec
+	lag         prometheus.Histogram
+	now         func() time.Time
+	requests    *prometheus.CounterVec
+	latency     *prometheus.HistogramVec
 }
 
 // New creates the metrics and registers them, with the collectors that
@@ -67,8 +70,12 @@ func New(reg prometheus.Registerer, o Options) (*Metrics, error) {
 	m := &Metrics{
 		fetches: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "feedloom_fetches_total",
-			Help: "Polls by how they ended (ok, not_modified, parse, or the fetch error's class) and HTTP status (none: no response).",
+			Help: "Polls by how they ended (ok, not_modified, parse, store, or the fetch error's class) and HTTP status (none: no response).",
 		}, []string{"outcome", "code"}),
+		parseErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "feedloom_parse_errors_total",
+			Help: "Polls whose document was refused by the parse guard, by kind: not_feed, malformed, charset, too_deep, too_many_items, parser_panic.",
+		}, []string{"kind"}),
 		bytes: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "feedloom_fetch_bytes_total",
 			Help: "Feed body bytes received, after decompression.",
@@ -101,7 +108,10 @@ func New(reg prometheus.Registerer, o Options) (*Metrics, error) {
 	for _, change := range []string{"new", "updated", "unchanged"} {
 		m.items.WithLabelValues(change) // present from the start, at 0
 	}
-	cs := []prometheus.Collector{m.fetches, m.bytes, m.duration, m.items, m.lag, m.requests, m.latency}
+	for _, k := range normalize.Kinds() {
+		m.parseErrors.WithLabelValues(k) // present from the start, at 0
+	}
+	cs := []prometheus.Collector{m.fetches, m.parseErrors, m.bytes, m.duration, m.items, m.lag, m.requests, m.latency}
 	if o.Sources != nil {
 		cs = append(cs, &sourcesCollector{read: o.Sources, timeout: o.ScrapeTimeout, now: o.Now})
 	}
@@ -124,6 +134,9 @@ func (m *Metrics) Observe(r aggregator.Result) {
 	}
 	o := outcome(r)
 	m.fetches.WithLabelValues(o, code).Inc()
+	if o == "parse" {
+		m.parseErrors.WithLabelValues(normalize.Kind(r.Err)).Inc()
+	}
 	m.bytes.Add(float64(r.Bytes))
 	result := o
 	if o != "ok" && o != "not_modified" {
@@ -149,14 +162,13 @@ func outcome(r aggregator.Result) string {
 	case r.Err == nil:
 		return "ok"
 	}
-	class := fetch.Classify(r.Err)
-	if class == "other" && r.Status >= 200 && r.Status < 300 {
-		// The fetch worked; what failed came after it. Parsing is what
-		// fails in practice (not a feed, broken XML, a charset); a
-		// failing store is rare, and its error is in the log.
+	switch {
+	case errors.Is(r.Err, normalize.ErrParse):
 		return "parse"
+	case errors.Is(r.Err, aggregator.ErrStore):
+		return "store"
 	}
-	return class
+	return fetch.Classify(r.Err)
 }
 
 // sourcesCollector reads the sources' states on each scrape.

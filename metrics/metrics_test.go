@@ -50,7 +50,7 @@ func origin(t *testing.T, addr string, h http.HandlerFunc) string {
 }
 
 // TestScrapeAfterPolls polls a 200, a 304, a 500, a page that is not a
-// feed and an origin the private-network guard refuses, twice, and reads
+// feed, a feed nested too deeply and an origin the private-network guard refuses, twice, and reads
 // the counters back from /metrics.
 func TestScrapeAfterPolls(t *testing.T) {
 	var polls atomic.Int32
@@ -71,13 +71,17 @@ func TestScrapeAfterPolls(t *testing.T) {
 		w.Header().Set("Content-Type", "text/html")
 		w.Write([]byte("<html><body>a page</body></html>"))
 	})
+	deep := `<rss version="2.0" xmlns:x="urn:x"><channel><item>` + strings.Repeat("<x:a>", 600) + `</item></channel></rss>`
+	tooDeep := origin(t, "127.0.0.1:0", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(deep))
+	})
 	// 127.0.0.2 is loopback too, but only 127.0.0.1 is allowed below.
 	blocked := origin(t, "127.0.0.2:0", func(w http.ResponseWriter, r *http.Request) {
 		t.Error("the guard let a request through to a blocked origin")
 	})
 
 	st := storetest.Open(t)
-	srcs := []feedloom.Source{{URL: ok}, {URL: notModified}, {URL: failing}, {URL: notFeed}, {URL: blocked}}
+	srcs := []feedloom.Source{{URL: ok}, {URL: notModified}, {URL: failing}, {URL: notFeed}, {URL: tooDeep}, {URL: blocked}}
 	reg := prometheus.NewRegistry()
 	m, err := metrics.New(reg, metrics.Options{
 		Sources: func(ctx context.Context) ([]metrics.Source, error) { return readStates(ctx, st, srcs) },
@@ -97,13 +101,21 @@ func TestScrapeAfterPolls(t *testing.T) {
 	srv := httptest.NewServer(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	defer srv.Close()
 	const want = `
-# HELP feedloom_fetches_total Polls by how they ended (ok, not_modified, parse, or the fetch error's class) and HTTP status (none: no response).
+# HELP feedloom_fetches_total Polls by how they ended (ok, not_modified, parse, store, or the fetch error's class) and HTTP status (none: no response).
 # TYPE feedloom_fetches_total counter
 feedloom_fetches_total{code="200",outcome="ok"} 2
-feedloom_fetches_total{code="200",outcome="parse"} 2
+feedloom_fetches_total{code="200",outcome="parse"} 4
 feedloom_fetches_total{code="304",outcome="not_modified"} 2
 feedloom_fetches_total{code="500",outcome="http_5xx"} 2
 feedloom_fetches_total{code="none",outcome="blocked"} 2
+# HELP feedloom_parse_errors_total Polls whose document was refused by the parse guard, by kind: not_feed, malformed, charset, too_deep, too_many_items, parser_panic.
+# TYPE feedloom_parse_errors_total counter
+feedloom_parse_errors_total{kind="charset"} 0
+feedloom_parse_errors_total{kind="malformed"} 0
+feedloom_parse_errors_total{kind="not_feed"} 2
+feedloom_parse_errors_total{kind="parser_panic"} 0
+feedloom_parse_errors_total{kind="too_deep"} 2
+feedloom_parse_errors_total{kind="too_many_items"} 0
 # HELP feedloom_items_total Entries seen by polls: new (stored for the first time), updated (content changed), unchanged (a duplicate of what is stored).
 # TYPE feedloom_items_total counter
 feedloom_items_total{change="new"} 2
@@ -111,7 +123,7 @@ feedloom_items_total{change="unchanged"} 1
 feedloom_items_total{change="updated"} 1
 # HELP feedloom_sources Configured sources by state, read from the store on scrape.
 # TYPE feedloom_sources gauge
-feedloom_sources{state="failing"} 3
+feedloom_sources{state="failing"} 4
 feedloom_sources{state="ok"} 2
 # HELP feedloom_websub_pushes_total WebSub pushes received: accepted (signed correctly and stored), refused (unsigned or badly signed) or failed (signed, but not storable).
 # TYPE feedloom_websub_pushes_total counter
@@ -120,7 +132,7 @@ feedloom_websub_pushes_total{result="failed"} 2
 feedloom_websub_pushes_total{result="refused"} 1
 `
 	if err := testutil.ScrapeAndCompare(srv.URL, strings.NewReader(want),
-		"feedloom_fetches_total", "feedloom_items_total", "feedloom_sources", "feedloom_websub_pushes_total"); err != nil {
+		"feedloom_fetches_total", "feedloom_parse_errors_total", "feedloom_items_total", "feedloom_sources", "feedloom_websub_pushes_total"); err != nil {
 		t.Error(err)
 	}
 
@@ -140,12 +152,12 @@ feedloom_websub_pushes_total{result="refused"} 1
 		}
 	}
 	okBytes := len(rss(item("a", "same"), item("b", "first"))) + len(rss(item("a", "same"), item("b", "edited")))
-	pageBytes := 2 * len("<html><body>a page</body></html>")
+	pageBytes := 2 * (len("<html><body>a page</body></html>") + len(deep))
 	if got, want := got["feedloom_fetch_bytes_total"], float64(okBytes+pageBytes); got != want {
 		t.Errorf("feedloom_fetch_bytes_total = %v, want %v", got, want)
 	}
-	if got := got["feedloom_fetch_duration_seconds"]; got != 10 {
-		t.Errorf("feedloom_fetch_duration_seconds counts %v polls, want 10", got)
+	if got := got["feedloom_fetch_duration_seconds"]; got != 12 {
+		t.Errorf("feedloom_fetch_duration_seconds counts %v polls, want 12", got)
 	}
 }
 

@@ -44,7 +44,7 @@ func sourcesFixture(t *testing.T) (http.Handler, time.Time) {
 		}
 		return w.PutSourceState(feedloom.SourceState{URL: srcs[1].URL, Title: "Beta Daily",
 			LastPoll: now, LastSuccess: now.Add(-48 * time.Hour), LastStatus: 503, ConsecutiveFails: 3,
-			LastError: `fetch: unexpected status 503 <script>alert(1)</script>`, NextPoll: now.Add(4 * time.Hour)})
+			LastError: `fetch: unexpected status 503 <script>alert(1)</script>`, ErrorClass: "http_5xx", NextPoll: now.Add(4 * time.Hour)})
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -130,7 +130,7 @@ func TestSourcesHTML(t *testing.T) {
 <td><time datetime="2026-03-01T12:30:00Z">1 Mar 2026 12:30 UTC</time></td>
 <td>2</td>`,
 		`<a href="http://b.example/rss">Beta Daily</a>`,
-		`<span class="error">fetch: unexpected status 503 &lt;script&gt;alert(1)&lt;/script&gt;</span>`,
+		`<span class="error">http_5xx: fetch: unexpected status 503 &lt;script&gt;alert(1)&lt;/script&gt;</span>`,
 		`<td>failing</td>`,
 		// A file: URL is shown, not linked.
 		`<td>file:///srv/feeds/c.xml

@@ -37,8 +37,9 @@ import (
 // where it is, and the caller clamps future dates. An unknown abbreviation
 // fails, rather than be guessed.
 //
-// ok is false for anything else, for impossible dates (31 April, 25:00) and
-// for empty strings. ParseDate does not check that the date is plausible
+// ok is false for anything else, for impossible dates (31 April, 25:00),
+// for results in the Gregorian years 1300–1499 (which a year-first date
+// would be read as Solar Hijri) and for empty strings. ParseDate does not check that the date is plausible
 // (after 1995, not in the future): the caller does.
 func ParseDate(s string) (t time.Time, ok bool) {
 	s = foldDate(s)
@@ -76,6 +77,12 @@ func ParseDate(s string) (t time.Time, ok bool) {
 		}
 	}
 	if d > daysIn(time.Month(mo), y) {
+		return time.Time{}, false
+	}
+	if y >= 1300 && y < 1500 {
+		// readDate takes a year-first date in 1300–1499 as Solar Hijri,
+		// so a result there (a Solar Hijri year 679–878) could not be
+		// written back and read as itself; no feed is dated then.
 		return time.Time{}, false
 	}
 	return time.Date(y, time.Month(mo), d, c.hour, c.min, c.sec, 0, c.loc), true

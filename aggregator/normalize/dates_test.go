@@ -160,6 +160,9 @@ func FuzzParseDate(f *testing.F) {
 	for _, s := range []string{"11May 2019 - 14:08", "Sat, 11 May 19 14:08 +0430", "۲۱ اردیبهشت ۱۳۹۸ - ۱۴:۰۸", "May 11th, 2019 at 2:08 pm", "1398/02/21", "14:08 11.05.2019"} {
 		f.Add(s)
 	}
+	for _, s := range gofeedDates(f) {
+		f.Add(s)
+	}
 	f.Fuzz(func(t *testing.T, s string) {
 		got, ok := ParseDate(s)
 		if !ok {

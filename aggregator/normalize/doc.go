@@ -9,6 +9,21 @@
 // ("11May 2019 - 14:08", "Dom, 16 Jun 2024 …", Russian, French and Persian
 // month names, Solar Hijri dates).
 //
+// # Hostile documents
+//
+// Parse is the parse guard. The character encoding is chosen by one rule:
+// a byte order mark, then the XML declaration, then the HTTP charset (not
+// applied to a document that is already valid, non-ASCII UTF-8), then
+// UTF-8; invalid UTF-8 becomes U+FFFD and C0 controls are dropped before
+// gofeed reads anything, so one bad byte does not lose the feed. XML is
+// scanned without building anything before gofeed sees it: nesting past
+// 512 levels (gofeed v1.4.2 recurses once per level and dies of a stack
+// overflow that recover cannot catch) and more than 5,000 entries are
+// refused. Every gofeed call runs under recover. Each refusal is an error
+// matching ErrParse whose Kind ("too_deep", "too_many_items", "charset",
+// "parser_panic", "not_feed", "malformed") the aggregator records and
+// counts.
+//
 // # Caveats
 //
 // gofeed is a parser, not a sanitizer: it passes javascript: links through,

@@ -27,6 +27,10 @@ const (
 )
 
 var (
+	// ErrParse is matched (errors.Is) by every error Parse returns, so
+	// that callers can tell a document that cannot be read from a failure
+	// elsewhere (fetching, storing). Kind names which rejection it was.
+	ErrParse = errors.New("normalize: cannot parse")
 	// ErrNotFeed is returned when the document is not RSS, Atom or JSON
 	// Feed (an HTML page, an empty body). It wraps gofeed's error.
 	ErrNotFeed = errors.New("normalize: not a feed")
@@ -42,7 +46,58 @@ var (
 	// ErrParserPanic is returned when gofeed panics on the document (for
 	// example gofeed issue #355, a JSON Feed with "items":[null]).
 	ErrParserPanic = errors.New("normalize: parser panic")
+	// ErrMalformed is returned when gofeed detects the format but cannot
+	// read the document: broken XML, invalid JSON, trailing garbage
+	// after a JSON Feed, JSON nested past Go's decoder limit.
+	ErrMalformed = errors.New("normalize: malformed feed")
 )
+
+// kinds names each rejection for Kind, in the order Kind tests them.
+var kinds = []struct {
+	err  error
+	name string
+}{
+	{ErrTooDeep, "too_deep"},
+	{ErrTooManyItems, "too_many_items"},
+	{ErrCharset, "charset"},
+	{ErrParserPanic, "parser_panic"},
+	{ErrNotFeed, "not_feed"},
+	{ErrMalformed, "malformed"},
+}
+
+// Kind returns a short, stable name of the rejection err is, for display
+// and metrics: "too_deep", "too_many_items", "charset", "parser_panic",
+// "not_feed" or "malformed". It returns "" when err does not come from
+// Parse.
+func Kind(err error) string {
+	var pe *parseError
+	if !errors.As(err, &pe) {
+		return ""
+	}
+	for _, k := range kinds {
+		if errors.Is(pe.err, k.err) {
+			return k.name
+		}
+	}
+	return "malformed"
+}
+
+// Kinds returns every name Kind can return.
+func Kinds() []string {
+	out := make([]string, len(kinds))
+	for i, k := range kinds {
+		out[i] = k.name
+	}
+	return out
+}
+
+// parseError marks an error as coming from Parse (see ErrParse) and keeps
+// its message.
+type parseError struct{ err error }
+
+func (e *parseError) Error() string        { return e.err.Error() }
+func (e *parseError) Unwrap() error        { return e.err }
+func (e *parseError) Is(target error) bool { return target == ErrParse }
 
 // Parse turns a fetched document into a feed. contentType is the HTTP
 // Content-Type (may be empty).
@@ -57,11 +112,20 @@ var (
 // gives ErrCharset. A document read as UTF-8 has its invalid byte sequences
 // replaced by U+FFFD, so one bad byte does not lose the feed.
 //
-// Before gofeed sees an XML document, a streaming scan rejects nesting
+// Before gofeed sees an XML document, a prolog longer than 2 KiB (comments,
+// a DOCTYPE, a large xml-stylesheet) is removed so that gofeed's 4 KiB
+// detection window finds the root, and a streaming scan rejects nesting
 // deeper than 512 levels (ErrTooDeep) and more than 5,000 entries
 // (ErrTooManyItems). A panic inside gofeed becomes ErrParserPanic.
+//
+// Every error matches ErrParse and one of ErrTooDeep, ErrTooManyItems,
+// ErrCharset, ErrParserPanic, ErrNotFeed or ErrMalformed; Kind names it.
 func Parse(body []byte, contentType string) (*gofeed.Feed, error) {
-	return parse(body, contentType, parseGofeed)
+	f, err := parse(body, contentType, parseGofeed)
+	if err != nil {
+		return nil, &parseError{err}
+	}
+	return f, nil
 }
 
 // parse is Parse with the gofeed call passed in, so that tests can observe
@@ -72,6 +136,7 @@ func parse(body []byte, contentType string, gf func([]byte) (*gofeed.Feed, error
 		return nil, err
 	}
 	if !isJSON(doc) {
+		doc = skipLongPrologue(doc)
 		if err := prescan(doc); err != nil {
 			return nil, err
 		}
@@ -83,7 +148,7 @@ func parse(body []byte, contentType string, gf func([]byte) (*gofeed.Feed, error
 	case errors.Is(err, gofeed.ErrFeedTypeNotDetected):
 		return nil, fmt.Errorf("%w: %w", ErrNotFeed, err)
 	case err != nil:
-		return nil, fmt.Errorf("normalize: parse: %w", err)
+		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
 	case f == nil:
 		return nil, fmt.Errorf("%w: no feed", ErrNotFeed)
 	case len(f.Items) > maxItems:
@@ -238,6 +303,96 @@ func isASCII(b []byte) bool {
 		}
 	}
 	return true
+}
+
+// longPrologue is where skipLongPrologue starts to act. gofeed looks for
+// the root element in the first 4 KiB only (gofeed #327) and calls a
+// document whose root starts later "not a feed"; the root start tag itself
+// may take a kilobyte of namespace declarations.
+const longPrologue = 2 << 10
+
+// skipLongPrologue returns doc with what precedes its root element (the
+// comments, processing instructions such as a large xml-stylesheet, and a
+// DOCTYPE) removed when the root starts more than 2 KiB in, keeping the
+// XML declaration, so that gofeed finds the root. None of what is removed
+// carries feed content: encoding/xml expands no entity a DOCTYPE declares.
+// A document that does not look like XML is returned as it is.
+func skipLongPrologue(doc []byte) []byte {
+	root := rootStart(doc)
+	if root < longPrologue {
+		return doc
+	}
+	var out []byte
+	t := bytes.TrimLeft(doc, " \t\r\n")
+	if bytes.HasPrefix(t, []byte("<?xml")) {
+		if end := bytes.Index(t, []byte("?>")); end > 0 {
+			out = append(out, t[:end+2]...)
+			out = append(out, '\n')
+		}
+	}
+	return append(out, doc[root:]...)
+}
+
+// rootStart returns the offset of the root element's start tag in doc,
+// after the XML prolog, or -1 when doc does not look like XML or the
+// prolog does not end.
+func rootStart(doc []byte) int {
+	i := 0
+	for {
+		for i < len(doc) && (doc[i] == ' ' || doc[i] == '\t' || doc[i] == '\r' || doc[i] == '\n') {
+			i++
+		}
+		rest := doc[i:]
+		var end int
+		switch {
+		case bytes.HasPrefix(rest, []byte("<?")):
+			end = bytes.Index(rest, []byte("?>")) + len("?>")
+		case bytes.HasPrefix(rest, []byte("<!--")):
+			end = bytes.Index(rest, []byte("-->")) + len("-->")
+		case bytes.HasPrefix(rest, []byte("<!")):
+			end = declEnd(rest)
+		case len(rest) > 1 && rest[0] == '<':
+			return i
+		default:
+			return -1
+		}
+		if end <= 1 {
+			return -1
+		}
+		i += end
+	}
+}
+
+// declEnd returns the length of the markup declaration (a DOCTYPE, with
+// its internal subset, whose quoted values and comments may hold "]" and
+// ">") at the start of b, or 0 when it does not end.
+func declEnd(b []byte) int {
+	var quote byte
+	depth := 0 // inside [ ] of an internal subset
+	for i := 2; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '"' || c == '\'':
+			quote = c
+		case depth > 0 && bytes.HasPrefix(b[i:], []byte("<!--")):
+			end := bytes.Index(b[i:], []byte("-->"))
+			if end < 0 {
+				return 0
+			}
+			i += end + len("-->") - 1
+		case c == '[':
+			depth++
+		case c == ']' && depth > 0:
+			depth--
+		case c == '>' && depth == 0:
+			return i + 1
+		}
+	}
+	return 0
 }
 
 // isJSON reports whether gofeed will read doc as JSON: its first

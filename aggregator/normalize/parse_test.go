@@ -65,6 +65,8 @@ func TestParseErrors(t *testing.T) {
 		"html page, many voids":  {"<html><body>" + strings.Repeat("<br><img src=x>", 600) + "</body></html>", ErrNotFeed},
 		"empty":                  {"", ErrNotFeed},
 		"plain text":             {"Service Unavailable", ErrNotFeed},
+		"broken XML":             {`<rss version="2.0"><channel><title>x</title><item><title>a</ti`, ErrMalformed},
+		"JSON trailing garbage":  {`{"version":"https://jsonfeed.org/version/1.1","title":"x","items":[]} {"x":1}`, ErrMalformed},
 		"unknown charset":        {`<?xml version="1.0" encoding="x-no-such-charset"?><rss version="2.0"><channel><title>x</title></channel></rss>`, ErrCharset},
 		"too deep":               {nested(600), ErrTooDeep},
 		"too many items":         {rssWithItems(maxItems + 1), ErrTooManyItems},
@@ -81,8 +83,19 @@ func TestParseErrors(t *testing.T) {
 			if f != nil {
 				t.Errorf("Parse returned a feed with the error")
 			}
+			if !errors.Is(err, ErrParse) {
+				t.Errorf("error %v does not match ErrParse", err)
+			}
+			if got, want := Kind(err), kindOf[tt.want]; got != want {
+				t.Errorf("Kind = %q, want %q", got, want)
+			}
 		})
 	}
+}
+
+var kindOf = map[error]string{
+	ErrTooDeep: "too_deep", ErrTooManyItems: "too_many_items", ErrCharset: "charset",
+	ErrParserPanic: "parser_panic", ErrNotFeed: "not_feed", ErrMalformed: "malformed",
 }
 
 func TestParseErrorMessages(t *testing.T) {

@@ -1,10 +1,12 @@
 package normalize
 
 import (
+	"fmt"
 	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/net/idna"
 )
@@ -127,10 +129,32 @@ func resolveHTTP(raw string, base *url.URL) *url.URL {
 	}
 	u.Host = host
 	u.User = nil
+	// url.URL writes RawQuery back as it was given, where a path is
+	// escaped: escape what is not UTF-8 there, so the URL is.
+	u.RawQuery = escapeInvalidUTF8(u.RawQuery)
 	if u.Path == "" {
 		u.Path, u.RawPath = "/", ""
 	}
 	return u
+}
+
+// escapeInvalidUTF8 percent-encodes the bytes of s that are not part of
+// valid UTF-8.
+func escapeInvalidUTF8(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			fmt.Fprintf(&b, "%%%02X", s[i])
+		} else {
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
 }
 
 // trimURL removes what browsers ignore in a URL attribute: leading and

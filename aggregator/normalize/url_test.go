@@ -3,6 +3,7 @@ package normalize
 import (
 	"net/url"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestCanonicalURL(t *testing.T) {
@@ -88,4 +89,49 @@ func mustURL(t testing.TB, s string) *url.URL {
 		t.Fatal(err)
 	}
 	return u
+}
+
+// FuzzCanonicalURL: CanonicalURL never panics; what it returns is "" or an
+// absolute http(s) URL with a host, valid UTF-8, without user info or
+// fragment, and its own canonical form, with or without a base.
+func FuzzCanonicalURL(f *testing.F) {
+	for _, s := range []string{
+		"HTTP://Example.com:80/a/../b?utm_source=x&k=v#f", "https://bücher.de/straße?q=ä",
+		"https://example.com/a%20b/c%2Fd", "../world/story?id=3", "//cdn.example.com/x.png",
+		"java\nscript:alert(1)", "javascript:///x", "data:text/html,<b>", "http://[2001:DB8::1]:80/a",
+		"https://user:secret@example.com/a", "http://example.com:99999/a", "https://example.com/a?&copy=2",
+		"http://127.1:80/", "http://0x7f000001/", "https://exa<mple.com/a", "  https://example.com/a\n",
+	} {
+		f.Add(s, "https://news.example.com/feeds/rss.xml")
+		f.Add(s, "")
+	}
+	for _, u := range gofeedLinks(f) {
+		f.Add(u, "https://news.example.com/feeds/rss.xml")
+	}
+	f.Fuzz(func(t *testing.T, raw, baseRaw string) {
+		var base *url.URL
+		if b, err := url.Parse(baseRaw); err == nil && b.IsAbs() {
+			base = b
+		}
+		got := CanonicalURL(raw, base)
+		if got == "" {
+			return
+		}
+		if !utf8.ValidString(got) {
+			t.Fatalf("CanonicalURL(%q) = %q: invalid UTF-8", raw, got)
+		}
+		u, err := url.Parse(got)
+		if err != nil {
+			t.Fatalf("CanonicalURL(%q) = %q, which does not parse: %v", raw, got, err)
+		}
+		if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.Fragment != "" {
+			t.Fatalf("CanonicalURL(%q) = %q: not an absolute http(s) URL with a host and nothing else", raw, got)
+		}
+		if again := CanonicalURL(got, nil); again != got {
+			t.Fatalf("CanonicalURL(%q) = %q, then %q", raw, got, again)
+		}
+		if again := CanonicalURL(got, base); again != got {
+			t.Fatalf("CanonicalURL(%q) = %q, then against base %q: %q", raw, got, baseRaw, again)
+		}
+	})
 }

@@ -60,6 +60,15 @@ func cmdPoll(ctx context.Context, e *env, args []string) error {
 	return ctx.Err()
 }
 
+// lastError is a source's last error preceded by its class
+// ("parse/too_deep: normalize: XML nested too deeply: …").
+func lastError(s feedloom.SourceState) string {
+	if s.ErrorClass == "" || s.LastError == "" {
+		return s.LastError
+	}
+	return s.ErrorClass + ": " + s.LastError
+}
+
 func cmdSources(ctx context.Context, e *env, args []string) error {
 	fs := e.flags()
 	asJSON := fs.Bool("json", false, "one JSON object a line")
@@ -117,7 +126,7 @@ func cmdSources(ctx context.Context, e *env, args []string) error {
 			every = schedule.Short(s.Interval)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%d\t%s\n", name, src.URL, state, when(s.LastSuccess),
-			status(s.LastStatus), s.ConsecutiveFails, when(s.NextPoll), every, cmp.Or(s.IntervalReason, "-"), s.Items, clip(s.LastError, 100))
+			status(s.LastStatus), s.ConsecutiveFails, when(s.NextPoll), every, cmp.Or(s.IntervalReason, "-"), s.Items, clip(lastError(s), 100))
 		if *verbose {
 			bp, err := aggregator.SourceBoilerplate(ctx, st, src.URL)
 			if err != nil {
@@ -131,7 +140,7 @@ func cmdSources(ctx context.Context, e *env, args []string) error {
 			}
 			details.WriteString("\n")
 			if s.LastError != "" {
-				fmt.Fprintf(&details, "  last error: %s\n", s.LastError)
+				fmt.Fprintf(&details, "  last error: %s\n", lastError(s))
 			}
 			for _, l := range bp {
 				fmt.Fprintf(&details, "  boilerplate: %q\n", l)

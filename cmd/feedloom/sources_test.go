@@ -11,8 +11,8 @@ import (
 	"time"
 )
 
-// TestSourcesStates polls an ok, a failing, a moved and a gone source and
-// checks what feedloom sources shows of each.
+// TestSourcesStates polls an ok, a failing, a moved, a gone source and one
+// the parse guard refuses, and checks what feedloom sources shows of each.
 func TestSourcesStates(t *testing.T) {
 	// One entry an hour old: about 24 a day, so the max-age of 2h is longer.
 	doc := rss("Feed", rssItem("1", "One", "https://example.org/1", time.Now().Add(-time.Hour).Format(time.RFC1123Z), "b"))
@@ -25,6 +25,9 @@ func TestSourcesStates(t *testing.T) {
 	mux.HandleFunc("/old", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/new", http.StatusMovedPermanently) })
 	mux.HandleFunc("/fail", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "down", http.StatusBadGateway) })
 	mux.HandleFunc("/gone", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "gone", http.StatusGone) })
+	mux.HandleFunc("/deep", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `<rss version="2.0" xmlns:x="urn:x"><channel><item>`+strings.Repeat("<x:a>", 600)+`</item></channel></rss>`)
+	})
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	cfg := writeConfig(t, t.TempDir(), fmt.Sprintf(`fetch:
@@ -34,6 +37,7 @@ sources:
   - {url: %[1]s/fail, name: Failing}
   - {url: %[1]s/old, name: Moved}
   - {url: %[1]s/gone, name: Gone}
+  - {url: %[1]s/deep, name: Deep}
   - {url: "%[1]s/ok?never", name: Never, interval: 2h}
 `, srv.URL))
 	for range 3 {
@@ -49,7 +53,8 @@ sources:
 	t.Logf("feedloom sources:\n%s", out)
 	for name, want := range map[string][]string{
 		"Fine":    {" ok ", " 200 ", " 2h ", "max-age 2h"},
-		"Failing": {" failing ", " 502 ", " 3 ", "backoff (3 errors)", "502 Bad Gateway"},
+		"Failing": {" failing ", " 502 ", " 3 ", "backoff (3 errors)", "http_5xx: fetch: ", "502 Bad Gateway"},
+		"Deep":    {" failing ", " 200 ", " 3 ", "parse/too_deep: normalize: XML nested too deeply"},
 		"Moved":   {" moved ", " 200 "},
 		"Gone":    {" gone ", " 410 ", "gone", "410 Gone"},
 		"Never":   {" ok ", "config"},
@@ -82,14 +87,18 @@ sources:
 	for sc.Scan() {
 		var s struct {
 			Name, State, MovedTo, IntervalReason string
+			ErrorClass                           string `json:"error_class"`
 			Interval                             int64
 		}
 		if err := json.Unmarshal(sc.Bytes(), &s); err != nil {
 			t.Fatal(err)
 		}
 		states[s.Name] = s.State
+		if s.ErrorClass != "" {
+			states[s.Name] += " " + s.ErrorClass
+		}
 	}
-	want := map[string]string{"Fine": "ok", "Failing": "failing", "Moved": "moved", "Gone": "gone", "Never": "ok"}
+	want := map[string]string{"Fine": "ok", "Failing": "failing http_5xx", "Moved": "moved", "Gone": "gone http_4xx", "Never": "ok", "Deep": "failing parse/too_deep"}
 	if fmt.Sprint(states) != fmt.Sprint(want) {
 		t.Errorf("sources -json states %v, want %v", states, want)
 	}
