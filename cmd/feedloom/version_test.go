@@ -121,9 +121,23 @@ func fileExists(p string) bool {
 }
 
 // copyModule copies what building ./cmd/feedloom needs from this module
-// (every file but tests, testdata and anything under a dot directory) to
-// a temporary directory and returns it.
+// (every file but tests, testdata, databases and anything under a dot
+// directory) to a temporary directory and returns it.
 func copyModule(t *testing.T) string {
+	t.Helper()
+	return copyTree(t, func(rel string, d fs.DirEntry) bool {
+		name := d.Name()
+		if d.IsDir() {
+			return strings.HasPrefix(name, ".") || name == "testdata"
+		}
+		return strings.HasSuffix(name, "_test.go") || strings.HasPrefix(name, ".") || strings.HasSuffix(name, ".db")
+	})
+}
+
+// copyTree copies this module's files to a temporary directory, leaving
+// out every file and directory skip reports (rel is slash-separated and
+// relative to the module root), and returns the directory.
+func copyTree(t *testing.T, skip func(rel string, d fs.DirEntry) bool) string {
 	t.Helper()
 	root, err := filepath.Abs("../..")
 	if err != nil {
@@ -137,15 +151,17 @@ func copyModule(t *testing.T) string {
 		if err != nil {
 			return err
 		}
-		rel, _ := filepath.Rel(root, p)
-		name := d.Name()
+		rel, err := filepath.Rel(root, p)
+		if err != nil || rel == "." {
+			return err
+		}
 		switch {
-		case d.IsDir() && rel != "." && (strings.HasPrefix(name, ".") || name == "testdata"):
+		case skip(filepath.ToSlash(rel), d) && d.IsDir():
 			return filepath.SkipDir
+		case skip(filepath.ToSlash(rel), d) || !d.IsDir() && !d.Type().IsRegular():
+			return nil
 		case d.IsDir():
 			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		case !d.Type().IsRegular() || strings.HasSuffix(name, "_test.go") || strings.HasPrefix(name, ".") || strings.HasSuffix(name, ".db"):
-			return nil
 		}
 		return copyFile(p, filepath.Join(dst, rel))
 	})
