@@ -68,7 +68,40 @@ type feedLinks struct {
 
 // archiveURL is the URL of archive page k of topic in format f.
 func (s *Server) archiveURL(topic string, k int, f Format) string {
-	return s.url("topics/" + topic + "/archive/" + strconv.Itoa(k) + f.Ext())
+	return s.url(archivePath(topic, k, f))
+}
+
+// archiveExt is the extension of an archive page in format f: the feed's,
+// or ".html" for the page a person reads (the topic page has none; an
+// archive page has one so that a static host serves it as HTML).
+func archiveExt(f Format) string {
+	if f == HTML {
+		return ".html"
+	}
+	return f.Ext()
+}
+
+// paging is what a topic's HTML page links to for paging: the older
+// archive page, the newer one (or the topic page itself), and, on an
+// archive page, its number.
+type paging struct {
+	Older string // "" when there is none
+	Newer string // "" on the topic page
+	Page  int    // the archive page's number; -1 on the topic page
+}
+
+func (p *pageView) paging(s *Server) paging {
+	pg := paging{Page: p.page}
+	if p.prev >= 0 {
+		pg.Older = s.archiveURL(p.Topic.Name, p.prev, HTML)
+	}
+	switch {
+	case p.next >= 0:
+		pg.Newer = s.archiveURL(p.Topic.Name, p.next, HTML)
+	case p.page >= 0:
+		pg.Newer = p.PageURL
+	}
+	return pg
 }
 
 // A pageView is a topic view with what the feeds link to and how long

@@ -1,6 +1,7 @@
 package publisher
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"encoding/xml"
@@ -9,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -380,9 +382,9 @@ func TestExportArchives(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Pages 0 and 1 are full, page 2 is filling; no page 3.
-	for _, f := range feedFormats {
+	for _, f := range formats {
 		for k := range 4 {
-			path := fmt.Sprintf("topics/paged/archive/%d%s", k, f.Ext())
+			path := archivePath("paged", k, f)
 			b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(path)))
 			if k == 3 {
 				if err == nil {
@@ -396,6 +398,91 @@ func TestExportArchives(t *testing.T) {
 			if _, served := s.do(t, "GET", "/"+path); string(served) != string(b) {
 				t.Errorf("%s: exported bytes differ from served", path)
 			}
+		}
+	}
+}
+
+// TestArchiveHTML pages back through a topic as a person would: from the
+// topic page, "Older stories" leads through the archive pages (HTML, with
+// the page's CSP) to the oldest, which has no older link; every story is
+// seen, none twice except across the topic page and the newest archive;
+// "Newer stories" leads back up to the topic page.
+func TestArchiveHTML(t *testing.T) {
+	s := newPagedSite(t, Options{})
+	want := map[string]bool{}
+	for n, h := range []int{10, 11, 12, 13, 0, 14, 15, 16} {
+		file(t, s.st, n, h)
+		want[fmt.Sprintf("https://p.example/%d", n)] = true
+	}
+	story := regexp.MustCompile(`<h2><a href="([^"]+)">`)
+	link := func(body []byte, class string) string {
+		m := regexp.MustCompile(`<a class="` + class + `" rel="[a-z]+" href="([^"]+)">`).FindSubmatch(body)
+		if m == nil {
+			return ""
+		}
+		return strings.TrimPrefix(string(m[1]), strings.TrimSuffix(testBase, "/"))
+	}
+	get := func(path string) []byte {
+		t.Helper()
+		resp, body := s.do(t, "GET", path)
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != HTML.ContentType() || resp.Header.Get("Content-Security-Policy") != headerCSP {
+			t.Fatalf("%s: %s, Content-Type %q, CSP %q", path, resp.Status, resp.Header.Get("Content-Type"), resp.Header.Get("Content-Security-Policy"))
+		}
+		return body
+	}
+	page := "/topics/paged"
+	var visited []string
+	seen := map[string]int{}
+	for page != "" {
+		visited = append(visited, page)
+		if len(visited) > 10 {
+			t.Fatalf("no end to the older pages: %v", visited)
+		}
+		body := get(page)
+		for _, m := range story.FindAllSubmatch(body, -1) {
+			seen[string(m[1])]++
+		}
+		page = link(body, "older")
+	}
+	wantPages := []string{"/topics/paged", "/topics/paged/archive/1.html", "/topics/paged/archive/0.html"}
+	if !slices.Equal(visited, wantPages) {
+		t.Errorf("paged back through %v, want %v", visited, wantPages)
+	}
+	for u := range want {
+		if seen[u] == 0 {
+			t.Errorf("story %s on no page", u)
+		}
+	}
+	for u, n := range seen {
+		if !want[u] || n > 2 {
+			t.Errorf("story %s seen %d times", u, n)
+		}
+	}
+	if link(get("/topics/paged"), "newer") != "" {
+		t.Errorf("the topic page links to newer stories")
+	}
+	// Newer links lead back up: 0 → 1 → 2 (the page still filling) →
+	// the topic page.
+	page, visited = "/topics/paged/archive/0.html", nil
+	for page != "/topics/paged" {
+		visited = append(visited, page)
+		if len(visited) > 10 {
+			t.Fatalf("no way back up: %v", visited)
+		}
+		if page = link(get(page), "newer"); page == "" {
+			t.Fatalf("%s has no newer link", visited[len(visited)-1])
+		}
+	}
+	if len(visited) != 3 {
+		t.Errorf("climbed back through %v", visited)
+	}
+	body := get("/topics/paged/archive/0.html")
+	if !bytes.Contains(body, []byte(`<link rel="canonical" href="`+testBase+`topics/paged/archive/0.html">`)) || !bytes.Contains(body, []byte("page 1")) {
+		t.Errorf("archive page 0 lacks its canonical URL or page number:\n%s", body)
+	}
+	for _, path := range []string{"/topics/paged/archive/0", "/topics/paged/archive/3.html", "/topics/paged/archive/00.html", "/topics/paged/archive/.html"} {
+		if resp, _ := s.do(t, "GET", path); resp.StatusCode != 404 {
+			t.Errorf("%s: %s, want 404", path, resp.Status)
 		}
 	}
 }

@@ -130,15 +130,15 @@ func (s *Server) Render(ctx context.Context, topic string, f Format) (*Rendered,
 	})
 }
 
-// RenderArchive returns archive page k of topic in feed format f (see
-// archive.go). A page that does not exist, or a store without filing
+// RenderArchive returns archive page k of topic in format f (see
+// archive.go; in HTML, the page a person pages back through). A page that does not exist, or a store without filing
 // logs, gives an error the handler answers with 404.
 func (s *Server) RenderArchive(ctx context.Context, topic string, k int, f Format) (*Rendered, error) {
 	t, ok := s.topics[topic]
 	if !ok {
 		return nil, fmt.Errorf("%w: %q", ErrUnknownTopic, topic)
 	}
-	if k < 0 || f == HTML || f.Ext() == "" {
+	if k < 0 || archiveExt(f) == "" {
 		return nil, fmt.Errorf("%w: archive %d%s of %q", errNotFound, k, f.Ext(), topic)
 	}
 	key := archiveKey{topic, f, k}
@@ -173,7 +173,7 @@ func (s *Server) renderTopic(ctx context.Context, t feedloom.Topic, f Format, pa
 	}
 	var body []byte
 	if f == HTML {
-		body, err = s.renderTopicPage(p.topicView)
+		body, err = s.renderTopicPage(p.topicView, p.paging(s))
 	} else {
 		body, err = renderFeed(p.topicView, f, p.links(s, f))
 	}

@@ -20,6 +20,7 @@ import (
 //	topics/{name}.json
 //	topics/{name}/index.html
 //	topics/{name}/archive/{k}.rss, .atom, .json (RFC 5005 archive pages)
+//	topics/{name}/archive/{k}.html (the same pages for people)
 //
 // A topic's page is a directory index so that its URL, BaseURL +
 // "topics/{name}", is the same served and static: static hosts answer it
@@ -60,7 +61,7 @@ func (s *Server) Export(ctx context.Context, dir string) error {
 				return err
 			}
 			files[archivePath(t.Name, k, Atom)] = rd
-			for _, f := range []Format{RSS, JSON} {
+			for _, f := range []Format{RSS, JSON, HTML} {
 				if rd, err = s.RenderArchive(ctx, t.Name, k, f); err != nil {
 					return err
 				}
@@ -91,7 +92,7 @@ func exportPath(name string, f Format) string {
 // archivePath is where Export puts archive page k of topic name in format
 // f.
 func archivePath(name string, k int, f Format) string {
-	return "topics/" + name + "/archive/" + strconv.Itoa(k) + f.Ext()
+	return "topics/" + name + "/archive/" + strconv.Itoa(k) + archiveExt(f)
 }
 
 // writeFile replaces path with b atomically.

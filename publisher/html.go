@@ -7,6 +7,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"html/template"
+	"strconv"
 	"time"
 )
 
@@ -29,6 +30,7 @@ func mustRead(name string) []byte {
 var templateFuncs = template.FuncMap{
 	"date": func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") },
 	"iso":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"inc":  func(n int) int { return n + 1 },
 }
 
 // pageCSP forbids scripts, frames, forms and plugins on the HTML pages:
@@ -52,6 +54,7 @@ type page struct {
 	Alternates  []feedLink
 	Topics      []*topicView // the index
 	Topic       *topicView   // a topic's page
+	Paging      paging       // a topic's page: older and newer pages
 }
 
 // A feedLink is a subscribe or autodiscovery link.
@@ -112,9 +115,17 @@ func (s *Server) page(title, description, canonical string) *page {
 	}
 }
 
-func (s *Server) renderTopicPage(v *topicView) ([]byte, error) {
-	p := s.page(v.Title+" · "+s.o.Title, v.Description, v.PageURL)
+// renderTopicPage renders a topic's page, or with pg.Page >= 0 one of its
+// archive pages (canonical at its own URL, marked as older stories).
+func (s *Server) renderTopicPage(v *topicView, pg paging) ([]byte, error) {
+	title, canonical := v.Title+" · "+s.o.Title, v.PageURL
+	if pg.Page >= 0 {
+		title = v.Title + ", older stories (page " + strconv.Itoa(pg.Page+1) + ") · " + s.o.Title
+		canonical = s.archiveURL(v.Topic.Name, pg.Page, HTML)
+	}
+	p := s.page(title, v.Description, canonical)
 	p.Topic = v
+	p.Paging = pg
 	p.Alternates = v.Feeds()
 	return execute("topic.html", p)
 }

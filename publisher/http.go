@@ -32,6 +32,7 @@ const cacheControl = "public, max-age=300"
 //	GET /topics/{name}.atom    Atom 1.0
 //	GET /topics/{name}.json    JSON Feed 1.1
 //	GET /topics/{name}/archive/{k}.rss|.atom|.json   RFC 5005 archive page k (archive.go)
+//	GET /topics/{name}/archive/{k}.html             the same page for people
 //	GET /topics.opml           OPML 2.0 of every topic's Atom feed
 //	GET /style.css             the pages' stylesheet
 //	GET /healthz               200 "ok"
@@ -92,9 +93,13 @@ func (s *Server) handleTopic(w http.ResponseWriter, r *http.Request) {
 // handleArchive serves /topics/{name}/archive/{k}.{ext}, an RFC 5005
 // archive page. k is written without leading zeros: one URL a page.
 func (s *Server) handleArchive(w http.ResponseWriter, r *http.Request) {
-	num, f, ok := splitFile(r.PathValue("file"))
+	file := r.PathValue("file")
+	num, f, ok := splitFile(file)
+	if html, found := strings.CutSuffix(file, archiveExt(HTML)); found {
+		num, f, ok = html, HTML, true
+	}
 	k, err := strconv.Atoi(num)
-	if !ok || f == HTML || err != nil || k < 0 || strconv.Itoa(k) != num {
+	if !ok || num == file || err != nil || k < 0 || strconv.Itoa(k) != num {
 		s.writeError(w, r, fmt.Errorf("%w: %s", errNotFound, r.URL.Path))
 		return
 	}
@@ -103,7 +108,11 @@ func (s *Server) handleArchive(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	w.Header().Set("Access-Control-Allow-Origin", "*")
+	if f == HTML {
+		w.Header().Set("Content-Security-Policy", headerCSP)
+	} else {
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+	}
 	serve(w, r, rd)
 }
 
