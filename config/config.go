@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -39,6 +40,8 @@ type Config struct {
 	// site there whenever a topic changes.
 	Export  Export
 	WebSub  WebSub
+	Server  Server
+	Admin   Admin
 	Sources []feedloom.Source // in file order, OPML entries expanded in place
 	Topics  []feedloom.Topic  // in file order
 
@@ -52,6 +55,14 @@ type Fetch struct {
 	MaxBody              int64         // bytes; default 10MiB
 	UserAgent            string        // default "feedloom/<version> (+<base_url>)"
 	AllowPrivateNetworks bool          // allow loopback, private and link-local addresses; default false
+	// Allow opens these ranges (and only these) of the ones refused by
+	// default, for example one intranet host; default none.
+	Allow []netip.Prefix
+	// Proxy, when set, is the URL of the proxy every fetch goes through;
+	// it is connected to at exactly its host and port, even when that is
+	// a private address. The environment's HTTP_PROXY and friends are
+	// never used. Default none.
+	Proxy string
 }
 
 // Cluster holds the settings for recognizing one story across outlets.
@@ -113,6 +124,8 @@ func Parse(file string, data []byte) (*Config, error) {
 		Retention: Retention{MaxAge: defaultMaxAge, CheckInterval: defaultPrune},
 		Log:       Log{Format: "text"},
 		WebSub:    WebSub{Lease: defaultLease},
+		Server: Server{ReadHeaderTimeout: defaultReadHeaderTimeout, ReadTimeout: defaultReadTimeout, WriteTimeout: defaultWriteTimeout,
+			IdleTimeout: defaultIdleTimeout, ShutdownTimeout: defaultShutdownTimeout},
 	}
 	d := &decoder{file: file}
 	if root, ok := d.document(data); ok {

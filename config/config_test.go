@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"log/slog"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -46,16 +47,21 @@ func TestDefaults(t *testing.T) {
 		"Fetch.MaxBody":              {c.Fetch.MaxBody, int64(10 << 20)},
 		"Fetch.UserAgent":            {c.Fetch.UserAgent, "feedloom/" + feedloom.Version() + " (+http://127.0.0.1:8080/)"},
 		"Fetch.AllowPrivateNetworks": {c.Fetch.AllowPrivateNetworks, false},
-		"Poll.Interval":              {c.Poll.Interval, 30 * time.Minute},
-		"Poll.Workers":               {c.Poll.Workers, 16},
-		"Poll.PerHost":               {c.Poll.PerHost, 2},
-		"Poll.MinInterval":           {c.Poll.MinInterval, 5 * time.Minute},
-		"Poll.MaxInterval":           {c.Poll.MaxInterval, 24 * time.Hour},
-		"Cluster":                    {c.Cluster, Cluster{Enabled: true, Window: 72 * time.Hour}},
-		"Retention":                  {c.Retention, Retention{MaxAge: 180 * 24 * time.Hour, CheckInterval: time.Hour}},
-		"WebSub":                     {c.WebSub, WebSub{Subscribe: false, Lease: 10 * 24 * time.Hour}},
-		"Sources":                    {c.Sources, []feedloom.Source{{URL: "https://example.org/feed.xml"}}},
-		"Topics":                     {c.Topics, []feedloom.Topic(nil)},
+		"Fetch.Allow":                {c.Fetch.Allow, []netip.Prefix(nil)},
+		"Fetch.Proxy":                {c.Fetch.Proxy, ""},
+		"Server": {c.Server, Server{ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second,
+			IdleTimeout: 2 * time.Minute, ShutdownTimeout: 10 * time.Second}},
+		"Admin":            {c.Admin, Admin{}},
+		"Poll.Interval":    {c.Poll.Interval, 30 * time.Minute},
+		"Poll.Workers":     {c.Poll.Workers, 16},
+		"Poll.PerHost":     {c.Poll.PerHost, 2},
+		"Poll.MinInterval": {c.Poll.MinInterval, 5 * time.Minute},
+		"Poll.MaxInterval": {c.Poll.MaxInterval, 24 * time.Hour},
+		"Cluster":          {c.Cluster, Cluster{Enabled: true, Window: 72 * time.Hour}},
+		"Retention":        {c.Retention, Retention{MaxAge: 180 * 24 * time.Hour, CheckInterval: time.Hour}},
+		"WebSub":           {c.WebSub, WebSub{Subscribe: false, Lease: 10 * 24 * time.Hour}},
+		"Sources":          {c.Sources, []feedloom.Source{{URL: "https://example.org/feed.xml"}}},
+		"Topics":           {c.Topics, []feedloom.Topic(nil)},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -121,7 +127,12 @@ func TestLoadEveryKey(t *testing.T) {
 			MaxBody:              512 << 10,
 			UserAgent:            "feedloom-test/1.0",
 			AllowPrivateNetworks: true,
+			Allow:                []netip.Prefix{netip.MustParsePrefix("10.20.0.0/16"), netip.MustParsePrefix("192.168.7.7/32"), netip.MustParsePrefix("fd00:1::/32")},
+			Proxy:                "http://proxy.internal:3128",
 		},
+		Server: Server{ReadHeaderTimeout: 2 * time.Second, ReadTimeout: 20 * time.Second, WriteTimeout: time.Minute,
+			IdleTimeout: 5 * time.Minute, ShutdownTimeout: 25 * time.Second},
+		Admin:     Admin{Token: "0123456789abcdef-admin"},
 		Poll:      Poll{Interval: 36 * time.Hour, Workers: 4, PerHost: 3, MinInterval: 10 * time.Minute, MaxInterval: 48 * time.Hour},
 		Cluster:   Cluster{Enabled: false, Window: 48 * time.Hour},
 		Retention: Retention{MaxAge: 30 * 24 * time.Hour, MaxPerSource: 500, CheckInterval: 6 * time.Hour},
@@ -348,6 +359,11 @@ func TestErrors(t *testing.T) {
   - url: https:///feed.xml
   - url: file://./feeds/a.xml
   - url: ""
+  - url: "javascript:alert(1)"
+  - url: "data:text/xml,<rss/>"
+  - url: feed://example.org/rss
+  - url: //example.org/feed.xml
+  - url: gopher://127.0.0.1:70/
 `,
 			want: []string{
 				f + `:2: sources[0].url: unsupported URL scheme "ftp" in "ftp://example.org/feed.xml" (use http, https or file)`,
@@ -356,7 +372,42 @@ func TestErrors(t *testing.T) {
 				f + `:5: sources[3].url: URL "https:///feed.xml" has no host`,
 				f + `:6: sources[4].url: file URL "file://./feeds/a.xml" has a host (use file:relative/path or file:///absolute/path)`,
 				f + `:7: sources[5].url: must not be empty`,
+				f + `:8: sources[6].url: unsupported URL scheme "javascript" in "javascript:alert(1)" (use http, https or file)`,
+				f + `:9: sources[7].url: unsupported URL scheme "data" in "data:text/xml,<rss/>" (use http, https or file)`,
+				f + `:10: sources[8].url: unsupported URL scheme "feed" in "feed://example.org/rss" (use http, https or file)`,
+				f + `:11: sources[9].url: URL "//example.org/feed.xml" has no scheme (use http://, https:// or file:)`,
+				f + `:12: sources[10].url: unsupported URL scheme "gopher" in "gopher://127.0.0.1:70/" (use http, https or file)`,
 			},
+		},
+		"bad fetch.allow": {
+			yaml: src + "fetch:\n  allow:\n    - 10.0.0.0/33\n    - 10.1.2.3/8\n    - intranet\n    - [10.0.0.0/8]\n    - fe80::1%eth0\n",
+			want: []string{
+				f + `:5: fetch.allow[0]: invalid CIDR range "10.0.0.0/33" (use 10.1.0.0/16, fd00::/8 or one address)`,
+				f + `:6: fetch.allow[1]: CIDR range "10.1.2.3/8" has bits set past its length; did you mean 10.0.0.0/8?`,
+				f + `:7: fetch.allow[2]: invalid address or CIDR range "intranet" (use 10.1.0.0/16, fd00::/8 or one address)`,
+				f + `:8: fetch.allow[3]: must be a CIDR range, got a list`,
+				f + `:9: fetch.allow[4]: invalid address or CIDR range "fe80::1%eth0" (use 10.1.0.0/16, fd00::/8 or one address)`,
+			},
+		},
+		"bad fetch.proxy": {
+			yaml: src + "fetch:\n  proxy: ftp://proxy:21\n",
+			want: []string{f + `:4: fetch.proxy: proxy URL ftp://proxy:21 must be http://, https:// or socks5://HOST:PORT`},
+		},
+		"fetch.proxy with a path": {
+			yaml: src + "fetch:\n  proxy: http://user:pw@proxy:3128/x?y\n",
+			want: []string{f + `:4: fetch.proxy: proxy URL http://user:xxxxx@proxy:3128/x?y must be only a scheme, an optional user and a host:port`},
+		},
+		"short admin token": {
+			yaml: src + "admin:\n  token: secret\n",
+			want: []string{f + `:4: admin.token: must be at least 16 characters (a long random string, such as the output of ` + "`openssl rand -hex 24`" + `)`},
+		},
+		"admin token with a space": {
+			yaml: src + "admin:\n  token: '0123456789 abcdefgh'\n",
+			want: []string{f + `:4: admin.token: must not contain spaces or control characters`},
+		},
+		"zero shutdown timeout": {
+			yaml: src + "server:\n  shutdown_timeout: 0s\n",
+			want: []string{f + `:4: server.shutdown_timeout: must be greater than 0, got 0s`},
 		},
 		"bad topic name": {
 			yaml: src + "topics:\n  - name: Missile_Defense\n",

@@ -57,6 +57,12 @@ func (b *builder) fields() []field {
 			field{key: "max_body", decode: size(&c.Fetch.MaxBody)},
 			field{key: "user_agent", decode: text(&c.Fetch.UserAgent, noControl)},
 			field{key: "allow_private_networks", decode: boolean(&c.Fetch.AllowPrivateNetworks)},
+			field{key: "allow", decode: prefixes(&c.Fetch.Allow)},
+			field{key: "proxy", decode: text(&c.Fetch.Proxy, checkProxy)},
+		)},
+		{key: "server", decode: serverFields(&c.Server)},
+		{key: "admin", decode: section(
+			field{key: "token", decode: text(&c.Admin.Token, CheckAdminToken)},
 		)},
 		{key: "poll", decode: b.poll},
 		{key: "cluster", decode: section(

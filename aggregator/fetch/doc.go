@@ -23,8 +23,15 @@
 //     and to a private one when used (there is no separate check);
 //   - spellings of an address: 127.1, 2130706433, 0x7f000001,
 //     [::ffff:7f00:1], localhost;
-//   - a proxy: the Transport has no Proxy, so HTTP_PROXY and friends are
-//     ignored, as a proxy would dial on our behalf, out of the guard's sight.
+//   - a proxy: HTTP_PROXY and friends are ignored, as a proxy would dial
+//     on our behalf, out of the guard's sight.
+//
+// A proxy is used only when Options.Proxy (the config's fetch.proxy)
+// names one. Then the Client dials that exact host and port and nothing
+// else, and checks each request's host (the first and every redirect)
+// before handing it over: an address literal, or every address a name
+// resolves to here, must be permitted. A name that does not resolve here
+// is left to the proxy.
 //
 // A refusal is an error wrapping ErrBlocked that names the address and the
 // setting that lifts it. Options.AllowPrivate (the config's
@@ -32,7 +39,9 @@
 // permits chosen ranges, such as one intranet host, and is how the tests
 // reach their loopback servers.
 //
-// Redirects may lead only to http and https. file:// is read only when the
+// Redirects may lead only to http and https, and never from https down to
+// http (the feed would lose the protection TLS gave it; a source that
+// really moved to http is configured so). file:// is read only when the
 // Request has AllowFile, which the caller sets for sources from the config,
 // and never through a redirect.
 //

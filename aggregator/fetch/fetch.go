@@ -49,6 +49,13 @@ type Options struct {
 	// MaxRedirects is how many redirects one fetch follows. Zero means
 	// DefaultMaxRedirects (10); negative means none is followed.
 	MaxRedirects int
+	// Proxy, when not nil, is an http, https or socks5 proxy every fetch
+	// goes through (the config's fetch.proxy). It is dialed at exactly its
+	// host and port, whatever the guard says of that address, and nothing
+	// else is dialed; each request's host is checked against the guard
+	// before it is handed to the proxy. The environment's proxy variables
+	// are never read.
+	Proxy *url.URL
 }
 
 // Client fetches feeds over HTTP with the guards the package documents. It
@@ -94,6 +101,9 @@ func New(o Options) *Client {
 	c.transport = netguard.Transport(c.dialer)
 	c.transport.ExpectContinueTimeout = time.Second
 	c.transport.DisableCompression = true // we decompress ourselves, so MaxBody counts decompressed bytes
+	if o.Proxy != nil {
+		c.useProxy(o.Proxy)
+	}
 	return c
 }
 
@@ -197,6 +207,12 @@ func (c *Client) Fetch(ctx context.Context, r Request) (*Response, error) {
 			if s := next.URL.Scheme; s != "http" && s != "https" {
 				return &kindError{
 					msg:  fmt.Sprintf("fetch: refusing redirect to %s (only http and https are followed)", next.URL.Redacted()),
+					kind: ErrScheme,
+				}
+			}
+			if prev := via[len(via)-1].URL; prev.Scheme == "https" && next.URL.Scheme == "http" {
+				return &kindError{
+					msg:  fmt.Sprintf("fetch: refusing redirect from https to http (%s); configure the http URL if that is meant", next.URL.Redacted()),
 					kind: ErrScheme,
 				}
 			}

@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
 
 	"github.com/feedloom/feedloom/aggregator/fetch"
+	"github.com/feedloom/feedloom/internal/netguard"
 )
 
 func TestFetchRefusesLoopbackByDefault(t *testing.T) {
@@ -147,11 +149,12 @@ func TestFetchIgnoresEnvironmentProxy(t *testing.T) {
 	}
 }
 
-// DNS rebinding: the name first resolves to an allowed address, then to a
-// blocked one. A check made once on the name would let the second fetch
-// through; the check on each dial refuses it.
-func TestFetchChecksTheDialedAddressNotTheName(t *testing.T) {
-	allowed, allowedLn := newServer(t, "127.0.0.1:0", feedHandler(tinyFeed))
+// rebindPair starts h on 127.0.0.1 (allowed by allowLoopback) and a
+// server that must never be reached on 127.0.0.2 with the same port, and
+// returns the port and both listeners.
+func rebindPair(t *testing.T, h http.Handler) (string, *countingListener, *countingListener) {
+	t.Helper()
+	allowed, allowedLn := newServer(t, "127.0.0.1:0", h)
 	port := serverPort(t, allowed)
 	l, err := net.Listen("tcp", "127.0.0.2:"+port)
 	if err != nil {
@@ -168,7 +171,14 @@ func TestFetchChecksTheDialedAddressNotTheName(t *testing.T) {
 		blockedSrv.Close()
 		<-served
 	})
+	return port, allowedLn, blockedLn
+}
 
+// DNS rebinding: the name first resolves to an allowed address, then to a
+// blocked one. A check made once on the name would let the second fetch
+// through; the check on each dial refuses it.
+func TestFetchChecksTheDialedAddressNotTheName(t *testing.T) {
+	port, allowedLn, blockedLn := rebindPair(t, feedHandler(tinyFeed))
 	dns := startDNS(t, map[string][]string{"rebind.test.": {"127.0.0.1", "127.0.0.2"}})
 	c := newClient(t, fetch.Options{Allow: allowLoopback}, dns.resolver())
 	u := "http://rebind.test:" + port + "/"
@@ -177,17 +187,74 @@ func TestFetchChecksTheDialedAddressNotTheName(t *testing.T) {
 		t.Fatalf("first Fetch (resolves to 127.0.0.1): %v", err)
 	}
 	c.CloseIdleConnections() // make the second fetch dial again
-	_, err = c.Fetch(context.Background(), fetch.Request{URL: u})
+	_, err := c.Fetch(context.Background(), fetch.Request{URL: u})
 	if !errors.Is(err, fetch.ErrBlocked) {
 		t.Fatalf("second Fetch (resolves to 127.0.0.2) error = %v, want ErrBlocked", err)
 	}
+	checkRebound(t, dns, allowedLn, blockedLn)
+}
+
+// DNS rebinding within one fetch: the origin redirects to its own name
+// and closes the connection, so the redirect dials again, and the name
+// now resolves to a blocked address.
+func TestFetchRebindingThroughARedirect(t *testing.T) {
+	var port string
+	port, allowedLn, blockedLn := rebindPair(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/feed" {
+			feedHandler(tinyFeed)(w, r)
+			return
+		}
+		w.Header().Set("Connection", "close")
+		http.Redirect(w, r, "http://rebind.test:"+port+"/feed", http.StatusFound)
+	}))
+	dns := startDNS(t, map[string][]string{"rebind.test.": {"127.0.0.1", "127.0.0.2"}})
+	c := newClient(t, fetch.Options{Allow: allowLoopback}, dns.resolver())
+
+	_, err := c.Fetch(context.Background(), fetch.Request{URL: "http://rebind.test:" + port + "/start"})
+	if !errors.Is(err, fetch.ErrBlocked) || !strings.Contains(err.Error(), "127.0.0.2") {
+		t.Fatalf("Fetch error = %v, want ErrBlocked naming 127.0.0.2", err)
+	}
+	checkRebound(t, dns, allowedLn, blockedLn)
+}
+
+// checkRebound checks that the name was resolved twice, the allowed
+// server connected to once and the blocked one never.
+func checkRebound(t *testing.T, dns *fakeDNS, allowedLn, blockedLn *countingListener) {
+	t.Helper()
 	if q := dns.Queries("rebind.test."); q < 2 {
-		t.Errorf("the name was resolved %d times, want 2 (the test did not rebind)", q)
+		t.Errorf("the name was resolved %d times, want 2 (no second dial, so no rebinding)", q)
 	}
 	if n := allowedLn.Accepts(); n != 1 {
 		t.Errorf("allowed server accepted %d connections, want 1", n)
 	}
 	if n := blockedLn.Accepts(); n != 0 {
 		t.Errorf("blocked server accepted %d connections, want 0", n)
+	}
+}
+
+// Every address of the special-purpose table is refused by the dial hook
+// itself, the code that runs on each real connection. Nothing is dialed:
+// the network beyond loopback is closed here, so a dial could not tell a
+// refusal from an unreachable host.
+func TestFetchControlRefusesEveryDeniedRange(t *testing.T) {
+	denied := []string{"127.0.0.1", "::1", "::ffff:127.0.0.1", "0.0.0.0", "0.1.2.3", "10.0.0.1", "172.16.0.1",
+		"192.168.1.1", "100.64.0.1", "169.254.169.254", "fd00:ec2::254", "fe80::1", "64:ff9b::a9fe:a9fe",
+		"198.18.0.1", "192.0.0.170", "240.0.0.1", "255.255.255.255", "224.0.0.1"}
+	control := netguard.Guard{}.Control("fetch")
+	for _, a := range denied {
+		if err := control("tcp", net.JoinHostPort(a, "80"), nil); err == nil {
+			t.Errorf("dial to %s allowed, want refused", a)
+		}
+	}
+	for _, a := range []string{"1.1.1.1", "2606:4700:4700::1111"} {
+		if err := control("tcp", net.JoinHostPort(a, "443"), nil); err != nil {
+			t.Errorf("dial to %s refused: %v", a, err)
+		}
+	}
+	open := netguard.Guard{Allow: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}}.Control("fetch")
+	for a, want := range map[string]bool{"10.9.8.7": true, "::ffff:10.9.8.7": true, "10.0.0.0": true, "11.0.0.0": true, "172.16.0.1": false, "127.0.0.1": false} {
+		if err := open("tcp", net.JoinHostPort(a, "80"), nil); (err == nil) != want {
+			t.Errorf("allow 10.0.0.0/8: dial to %s: error %v, want allowed %v", a, err, want)
+		}
 	}
 }

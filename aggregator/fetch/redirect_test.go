@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -163,5 +164,65 @@ func TestFetchFile(t *testing.T) {
 				t.Errorf("Response{Status %d, URL %q, Body %q}, want {200, %q, the file}", res.Status, res.URL, res.Body, tt.url)
 			}
 		})
+	}
+}
+
+// A redirect loop and a long chain end at the limit with
+// ErrTooManyRedirects, and the request the caller made is not changed.
+func TestFetchRedirectLoop(t *testing.T) {
+	srv, ln := newServer(t, "127.0.0.1:0", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/loop", http.StatusMovedPermanently)
+	}))
+	c := newClient(t, fetch.Options{MaxRedirects: 5, Allow: allowLoopback}, nil)
+	req := fetch.Request{URL: srv.URL + "/loop"}
+	res, err := c.Fetch(context.Background(), req)
+	if !errors.Is(err, fetch.ErrTooManyRedirects) || res != nil {
+		t.Fatalf("Fetch = %+v, %v; want nil, ErrTooManyRedirects", res, err)
+	}
+	if want := "fetch: too many redirects (more than 5)"; err.Error() != want {
+		t.Errorf("error %q, want %q", err, want)
+	}
+	if n := ln.accepts.Load(); n != 1 {
+		t.Errorf("%d connections for one loop, want 1 kept alive", n)
+	}
+	if req.URL != srv.URL+"/loop" {
+		t.Errorf("request URL changed to %q", req.URL)
+	}
+}
+
+// https → http is refused: the feed would lose TLS's protection on the
+// way. http → https, and https → https, are followed.
+func TestFetchRefusesDowngradeRedirect(t *testing.T) {
+	plain, plainLn := newServer(t, "127.0.0.1:0", feedHandler(tinyFeed))
+	tlsSrv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/down":
+			http.Redirect(w, r, plain.URL+"/feed", http.StatusMovedPermanently)
+		case "/same":
+			http.Redirect(w, r, "/feed", http.StatusFound)
+		default:
+			feedHandler(tinyFeed)(w, r)
+		}
+	}))
+	tlsSrv.StartTLS()
+	t.Cleanup(tlsSrv.Close)
+	up, _ := newServer(t, "127.0.0.1:0", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, tlsSrv.URL+"/feed", http.StatusMovedPermanently)
+	}))
+	c := newClient(t, fetch.Options{Allow: allowLoopback}, nil)
+	c.TrustTLS(tlsSrv.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs)
+
+	_, err := c.Fetch(context.Background(), fetch.Request{URL: tlsSrv.URL + "/down"})
+	if !errors.Is(err, fetch.ErrScheme) || !strings.Contains(err.Error(), "from https to http") {
+		t.Errorf("https → http: error %v, want ErrScheme naming the downgrade", err)
+	}
+	if n := plainLn.accepts.Load(); n != 0 {
+		t.Errorf("the http target accepted %d connections, want 0", n)
+	}
+	for _, u := range []string{tlsSrv.URL + "/same", up.URL} {
+		res, err := c.Fetch(context.Background(), fetch.Request{URL: u})
+		if err != nil || string(res.Body) != tinyFeed || !strings.HasPrefix(res.URL, "https://") {
+			t.Errorf("Fetch(%s) = %+v, %v; want the feed over https", u, res, err)
+		}
 	}
 }

@@ -5,6 +5,7 @@ package assemble
 
 import (
 	"log/slog"
+	"net/url"
 
 	"github.com/feedloom/feedloom/aggregator"
 	"github.com/feedloom/feedloom/aggregator/fetch"
@@ -42,5 +43,20 @@ func FetchOptions(cfg *config.Config) fetch.Options {
 		MaxBody:      cfg.Fetch.MaxBody,
 		UserAgent:    cfg.Fetch.UserAgent,
 		AllowPrivate: cfg.Fetch.AllowPrivateNetworks,
+		Allow:        cfg.Fetch.Allow,
+		Proxy:        proxyURL(cfg.Fetch.Proxy),
 	}
+}
+
+// proxyURL parses fetch.proxy, which the config has checked; "" is no
+// proxy.
+func proxyURL(s string) *url.URL {
+	if s == "" {
+		return nil
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return nil
+	}
+	return u
 }
