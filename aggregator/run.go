@@ -52,7 +52,9 @@ func (a *Aggregator) Run(ctx context.Context) error {
 			}
 		}
 		for _, i := range a.push.takeKicks(a.index) {
-			q.Set(i, now)
+			if !p.taken[i] { // a poll running or waiting for its host is as good as a new one
+				q.Set(i, now)
+			}
 		}
 		for p.free() {
 			i, at, ok := q.Peek()
@@ -183,6 +185,7 @@ type pool struct {
 	busy  int
 	per   map[string]int   // polls running, by host
 	held  map[string][]job // due jobs waiting for their host, in order
+	taken map[int]bool     // sources whose job is running or held
 }
 
 func (a *Aggregator) newPool(ctx context.Context, hosts []string) *pool {
@@ -193,6 +196,7 @@ func (a *Aggregator) newPool(ctx context.Context, hosts []string) *pool {
 		done:  make(chan finished, a.o.Workers), // never more than Workers polls: sends never block
 		per:   make(map[string]int),
 		held:  make(map[string][]job),
+		taken: make(map[int]bool),
 	}
 }
 
@@ -202,6 +206,7 @@ func (p *pool) free() bool { return p.busy < p.a.o.Workers }
 // offer starts j, or holds it until a poll of its host finishes. A worker
 // must be free.
 func (p *pool) offer(j job) {
+	p.taken[j.i] = true
 	if h := p.hosts[j.i]; h != "" && p.per[h] >= p.a.o.PerHost {
 		p.held[h] = append(p.held[h], j)
 		return
@@ -225,6 +230,7 @@ func (p *pool) start(j job) {
 // its host.
 func (p *pool) finish(f finished) {
 	p.busy--
+	delete(p.taken, f.i)
 	h := p.hosts[f.i]
 	if h == "" {
 		return
@@ -286,6 +292,26 @@ func (s *pushState) takeKicks(index map[string]int) []int {
 	return out
 }
 
+// PollNow asks Run to poll the source with the configured URL source at
+// once, within the Workers and PerHost limits, unless a poll of it is
+// already running or waiting for its host. A URL that is not a source is
+// ignored. It is safe to call at any time; asked while Run is not
+// running, the poll happens when Run starts.
+func (a *Aggregator) PollNow(source string) {
+	a.push.kick(source)
+}
+
+// kick queues source for an immediate poll and wakes Run.
+func (s *pushState) kick(source string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.kicks = append(s.kicks, source)
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
 // SetPushed says whether the updates of the source with the configured URL
 // source arrive by push (a WebSub subscription is active). A pushed source
 // is polled only every MaxInterval, as a safety net, from its next poll
@@ -294,18 +320,14 @@ func (s *pushState) takeKicks(index map[string]int) []int {
 func (a *Aggregator) SetPushed(source string, pushed bool) {
 	s := &a.push
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	was := s.pushed[source]
 	if pushed {
 		s.pushed[source] = true
-		return
+	} else {
+		delete(s.pushed, source)
 	}
-	delete(s.pushed, source)
-	if was {
-		s.kicks = append(s.kicks, source)
-		select {
-		case s.wake <- struct{}{}:
-		default:
-		}
+	s.mu.Unlock()
+	if was && !pushed {
+		s.kick(source)
 	}
 }

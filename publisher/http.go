@@ -36,6 +36,7 @@ const cacheControl = "public, max-age=300"
 //	GET /topics.opml           OPML 2.0 of every topic's Atom feed
 //	GET /style.css             the pages' stylesheet
 //	GET /healthz               200 "ok"
+//	OPTIONS                    a CORS preflight, for each path served with Access-Control-Allow-Origin: *
 //
 // HEAD is answered for each. Feeds and pages carry a strong ETag and
 // Last-Modified, answer conditional requests with 304, and are gzipped
@@ -51,6 +52,9 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /topics.opml", s.handleStatic)
 	mux.HandleFunc("GET /style.css", s.handleStatic)
 	mux.HandleFunc("GET /healthz", s.handleHealth)
+	for _, p := range []string{"/topics/{file}", "/topics/{name}/archive/{file}", "/topics.opml", "/style.css"} {
+		mux.HandleFunc("OPTIONS "+p, s.handlePreflight)
+	}
 	return mux
 }
 
@@ -143,6 +147,25 @@ func (s *Server) handleStatic(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Access-Control-Allow-Origin", "*")
 	serve(w, r, sf.r)
+}
+
+// handlePreflight answers a CORS preflight for what is served with
+// Access-Control-Allow-Origin: * (the feeds, their archive pages, the
+// OPML and the stylesheet): any origin may GET it, conditionally too,
+// and never with credentials. Pages (no CORS header on GET) get 404.
+func (s *Server) handlePreflight(w http.ResponseWriter, r *http.Request) {
+	if file := r.PathValue("file"); file != "" {
+		if _, f, ok := splitFile(file); !ok || f == HTML {
+			s.writeError(w, r, fmt.Errorf("%w: %s", errNotFound, r.URL.Path))
+			return
+		}
+	}
+	h := w.Header()
+	h.Set("Access-Control-Allow-Origin", "*")
+	h.Set("Access-Control-Allow-Methods", "GET, HEAD")
+	h.Set("Access-Control-Allow-Headers", "If-None-Match, If-Modified-Since")
+	h.Set("Access-Control-Max-Age", "86400")
+	w.WriteHeader(http.StatusNoContent)
 }
 
 // handleHealth answers 200 while the process serves. It will check the

@@ -353,8 +353,9 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	return serve(ctx, e, cfg, ln)
 }
 
-// shutdownTimeout bounds how long serve waits for requests in flight.
-const shutdownTimeout = 10 * time.Second
+// maxHeaderBytes caps a request's line and headers; past it (and the 4 KiB
+// net/http adds) the answer is 431.
+const maxHeaderBytes = 64 << 10
 
 // serve polls and serves on ln until ctx is done, then stops the HTTP
 // server, waits for polls in flight (their contexts are cancelled) and
@@ -362,6 +363,10 @@ const shutdownTimeout = 10 * time.Second
 func serve(ctx context.Context, e *env, cfg *config.Config, ln net.Listener) error {
 	defer ln.Close()
 	log := e.logger(cfg.Log)
+	token, err := adminToken(cfg)
+	if err != nil {
+		return err
+	}
 	st, err := store.Open(cfg.Store, store.Options{})
 	if err != nil {
 		return err
@@ -383,13 +388,14 @@ func serve(ctx context.Context, e *env, cfg *config.Config, ln net.Listener) err
 	rl.handler.set(pub.Handler())
 	rl.hub = hb
 	tel.sources = rl.sources
+	extra := append(append(tel.routes(pub), ws.routes()...), hb.routes()...)
 	srv := &http.Server{
-		Handler:           tel.Instrument(routes(&rl.handler, append(append(tel.routes(pub), ws.routes()...), hb.routes()...)...)),
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       15 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
+		Handler:           tel.Instrument(routes(&rl.handler, append(extra, adminRoutes(token, agg, rl)...)...)),
+		ReadHeaderTimeout: cfg.Server.ReadHeaderTimeout,
+		ReadTimeout:       cfg.Server.ReadTimeout,
+		WriteTimeout:      cfg.Server.WriteTimeout,
+		IdleTimeout:       cfg.Server.IdleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -417,9 +423,11 @@ func serve(ctx context.Context, e *env, cfg *config.Config, ln net.Listener) err
 	var err2 error
 	select {
 	case <-ctx.Done():
-		sctx, scancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+		sctx, scancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.Server.ShutdownTimeout)
 		if err := srv.Shutdown(sctx); err != nil {
-			log.Warn("http shutdown", "error", err)
+			// The deadline passed with requests still running: cut them.
+			log.Warn("http shutdown: closing the connections left", "error", err)
+			srv.Close()
 		}
 		scancel()
 		err2 = <-serveErr
