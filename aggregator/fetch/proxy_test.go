@@ -94,10 +94,10 @@ func TestFetchThroughConfiguredProxy(t *testing.T) {
 	if string(res.Body) != tinyFeed {
 		t.Errorf("Body = %q, want the feed", res.Body)
 	}
-	if n := ps.proxy.accepts.Load(); n != 1 {
+	if n := ps.proxy.Accepts(); n != 1 {
 		t.Errorf("configured proxy accepted %d connections, want 1", n)
 	}
-	if n := ps.env.accepts.Load(); n != 0 {
+	if n := ps.env.Accepts(); n != 0 {
 		t.Errorf("environment proxy accepted %d connections, want 0", n)
 	}
 	ps.fwd.mu.Lock()
@@ -137,7 +137,7 @@ func TestFetchThroughProxyRefusesBlockedHosts(t *testing.T) {
 			if n := ps.fwd.requests.Load(); n != tt.wantRequests {
 				t.Errorf("the proxy got %d requests, want %d", n, tt.wantRequests)
 			}
-			if n := ps.env.accepts.Load(); n != 0 {
+			if n := ps.env.Accepts(); n != 0 {
 				t.Errorf("environment proxy accepted %d connections, want 0", n)
 			}
 		})
@@ -156,10 +156,10 @@ func TestFetchEnvironmentProxyDoesNotBypassTheGuard(t *testing.T) {
 			t.Errorf("Fetch(%s) error = %v, want ErrBlocked", u, err)
 		}
 	}
-	if n := ps.env.accepts.Load(); n != 0 {
+	if n := ps.env.Accepts(); n != 0 {
 		t.Errorf("environment proxy accepted %d connections, want 0", n)
 	}
-	if n := ps.target.accepts.Load(); n != 0 {
+	if n := ps.target.Accepts(); n != 0 {
 		t.Errorf("target accepted %d connections, want 0", n)
 	}
 }

@@ -182,7 +182,7 @@ func TestFetchRedirectLoop(t *testing.T) {
 	if want := "fetch: too many redirects (more than 5)"; err.Error() != want {
 		t.Errorf("error %q, want %q", err, want)
 	}
-	if n := ln.accepts.Load(); n != 1 {
+	if n := ln.Accepts(); n != 1 {
 		t.Errorf("%d connections for one loop, want 1 kept alive", n)
 	}
 	if req.URL != srv.URL+"/loop" {
@@ -216,7 +216,7 @@ func TestFetchRefusesDowngradeRedirect(t *testing.T) {
 	if !errors.Is(err, fetch.ErrScheme) || !strings.Contains(err.Error(), "from https to http") {
 		t.Errorf("https → http: error %v, want ErrScheme naming the downgrade", err)
 	}
-	if n := plainLn.accepts.Load(); n != 0 {
+	if n := plainLn.Accepts(); n != 0 {
 		t.Errorf("the http target accepted %d connections, want 0", n)
 	}
 	for _, u := range []string{tlsSrv.URL + "/same", up.URL} {

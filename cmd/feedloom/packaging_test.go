@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/feedloom/feedloom/config"
 	"github.com/feedloom/feedloom/internal/readertest"
 )
 
@@ -86,8 +87,12 @@ func TestSystemdUnitHardening(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%s: TimeoutStopSec %q: %v", unitFile, stop[0], err)
 	}
-	if d < shutdownTimeout+5*time.Second {
-		t.Errorf("%s: TimeoutStopSec=%v leaves serve's %v shutdown no margin to close the store", unitFile, d, shutdownTimeout)
+	cfg, err := config.Parse("feedloom.yaml", []byte("sources: [{url: 'https://example.org/feed'}]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if shutdown := cfg.Server.ShutdownTimeout; d < shutdown+5*time.Second {
+		t.Errorf("%s: TimeoutStopSec=%v leaves serve's default %v shutdown (server.shutdown_timeout) no margin to close the store", unitFile, d, shutdown)
 	}
 }
 
