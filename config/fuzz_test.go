@@ -54,7 +54,8 @@ func FuzzParse(f *testing.F) {
 			if !errors.As(err, &es) || len(es) == 0 {
 				t.Fatalf("Parse error %T %v is not Errors", err, err)
 			}
-			lines := bytes.Count(data, []byte("\n")) + 1
+			// YAML breaks lines at LF, CR and CRLF.
+			lines := bytes.Count(bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n")), []byte("\n")) + bytes.Count(data, []byte("\r")) - bytes.Count(data, []byte("\r\n")) + 1
 			for _, e := range es {
 				if e.File != file || e.Line < 1 || e.Line > lines+1 {
 					t.Fatalf("error %q: want file %s and a line in 1..%d", e, file, lines+1)

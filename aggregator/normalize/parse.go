@@ -112,9 +112,11 @@ func (e *parseError) Is(target error) bool { return target == ErrParse }
 // gives ErrCharset. A document read as UTF-8 has its invalid byte sequences
 // replaced by U+FFFD, so one bad byte does not lose the feed.
 //
-// Before gofeed sees an XML document, a prolog longer than 2 KiB (comments,
-// a DOCTYPE, a large xml-stylesheet) is removed so that gofeed's 4 KiB
-// detection window finds the root, and a streaming scan rejects nesting
+// Character references to characters XML does not allow (&#0;, &#xD800;)
+// become U+FFFD. Before gofeed sees an XML document, a prolog longer than
+// 2 KiB (comments, a DOCTYPE, a large xml-stylesheet) is removed so that
+// gofeed's 4 KiB detection window finds the root, and a streaming scan
+// rejects nesting
 // deeper than 512 levels (ErrTooDeep) and more than 5,000 entries
 // (ErrTooManyItems). A panic inside gofeed becomes ErrParserPanic.
 //
@@ -136,7 +138,7 @@ func parse(body []byte, contentType string, gf func([]byte) (*gofeed.Feed, error
 		return nil, err
 	}
 	if !isJSON(doc) {
-		doc = skipLongPrologue(doc)
+		doc = skipLongPrologue(fixCharRefs(doc))
 		if err := prescan(doc); err != nil {
 			return nil, err
 		}
@@ -303,6 +305,73 @@ func isASCII(b []byte) bool {
 		}
 	}
 	return true
+}
+
+// fixCharRefs replaces each character reference to a character XML does
+// not allow (&#0;, &#x8;, a surrogate such as &#xD800;, &#xFFFE;) with
+// &#xFFFD;: gofeed's decoder stops at the first one, losing the feed.
+// Inside a CDATA section the reference is text, and becomes other text.
+func fixCharRefs(doc []byte) []byte {
+	var out []byte
+	last := 0
+	for i := 0; ; {
+		j := bytes.Index(doc[i:], []byte("&#"))
+		if j < 0 {
+			break
+		}
+		i += j
+		end := bytes.IndexByte(doc[i:min(i+16, len(doc))], ';')
+		if end < 0 {
+			i += 2
+			continue
+		}
+		if r, ok := charRef(doc[i+2 : i+end]); ok && !xmlChar(r) {
+			out = append(out, doc[last:i]...)
+			out = append(out, "&#xFFFD;"...)
+			last = i + end + 1
+		}
+		i += end + 1
+	}
+	if out == nil {
+		return doc
+	}
+	return append(out, doc[last:]...)
+}
+
+// charRef reads the number of a character reference, without "&#" and
+// ";": decimal, or hexadecimal after "x".
+func charRef(b []byte) (rune, bool) {
+	base := 10
+	if len(b) > 0 && (b[0] == 'x' || b[0] == 'X') {
+		base, b = 16, b[1:]
+	}
+	if len(b) == 0 {
+		return 0, false
+	}
+	n := 0
+	for _, c := range b {
+		var d int
+		switch {
+		case c >= '0' && c <= '9':
+			d = int(c - '0')
+		case base == 16 && c >= 'a' && c <= 'f':
+			d = int(c-'a') + 10
+		case base == 16 && c >= 'A' && c <= 'F':
+			d = int(c-'A') + 10
+		default:
+			return 0, false
+		}
+		if n = n*base + d; n > 0x10FFFF {
+			return 0x110000, true // too large: not a character
+		}
+	}
+	return rune(n), true
+}
+
+// xmlChar reports whether r is a character XML 1.0 allows.
+func xmlChar(r rune) bool {
+	return r == '\t' || r == '\n' || r == '\r' ||
+		r >= 0x20 && r <= 0xD7FF || r >= 0xE000 && r <= 0xFFFD || r >= 0x10000 && r <= 0x10FFFF
 }
 
 // longPrologue is where skipLongPrologue starts to act. gofeed looks for

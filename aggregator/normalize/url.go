@@ -179,7 +179,8 @@ func trimURL(s string) string {
 // no DNS name or IP literal has (net/url accepts "<", ">" and quotes there).
 func canonicalHost(host string) (string, bool) {
 	host = strings.TrimSuffix(host, ".")
-	if host == "" {
+	if host == "" || strings.HasPrefix(host, ".") || strings.Contains(host, "..") {
+		// An empty label: no such host.
 		return "", false
 	}
 	for i := 0; i < len(host); i++ {
