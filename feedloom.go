@@ -42,6 +42,13 @@ type Source struct {
 	// Rights is the source's copyright or license statement, carried into
 	// each of its items and published with them.
 	Rights string
+	// FullText makes each new item's content the article taken from the
+	// item's web page, for feeds that carry only a summary; the feed's
+	// summary stays the item's summary. FullTextSelector, when set, is a
+	// CSS selector for the article on the page, in place of readability's
+	// guess.
+	FullText         bool
+	FullTextSelector string
 }
 
 // The republishing policies of a source.

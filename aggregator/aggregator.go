@@ -31,7 +31,8 @@ type Options struct {
 	MaxInterval time.Duration
 	Workers     int // polls at once; default 16
 	// PerHost is how many polls of one host (the URL's host name) run at
-	// once; default 2. file: sources are not limited.
+	// once, and how many fetches of item pages for full text
+	// (Source.FullText); default 2. file: sources are not limited.
 	PerHost int
 	// Cluster turns on near-duplicate clustering: a new item whose text
 	// matches an item published within ClusterWindow (default 72h) of it
@@ -67,6 +68,7 @@ type Aggregator struct {
 	policy  schedule.Policy
 	index   map[string]int // source URL → index in sources
 
+	pageHosts  hostSlots    // page fetches running, by host (pages.go)
 	onDocument documentHook // see OnDocument (hooks.go)
 	push       pushState    // see SetPushed (run.go)
 	reload     reloadState  // see SetClassify (reload.go)
@@ -106,6 +108,7 @@ func New(st *store.Store, sources []feedloom.Source, o Options) *Aggregator {
 		policy:  schedule.Policy{Min: o.MinInterval, Max: o.MaxInterval, Default: o.Interval},
 		index:   make(map[string]int, len(sources)),
 	}
+	a.pageHosts.limit = o.PerHost
 	for i, src := range sources {
 		a.index[src.URL] = i
 	}
@@ -123,6 +126,10 @@ type Result struct {
 	Unchanged   int
 	Bytes       int           // body bytes received (after decompression)
 	Duration    time.Duration // fetch to commit
+	// FullText counts, by outcome, how the new items of a source with
+	// full text got their article (see FullTextExtracted and the other
+	// outcomes); nil for other sources.
+	FullText map[string]int
 	// Scheduled is when the poll was due, for polls Run starts (the lag
 	// is the time it started less Scheduled); zero otherwise.
 	Scheduled time.Time

@@ -48,8 +48,12 @@ func (a *Aggregator) ingestDocument(ctx context.Context, src feedloom.Source, bo
 		return err
 	}
 	items := normalize.Items(feed, src, docURL, now)
+	pages, err := a.fullTexts(ctx, src, items, now)
+	if err != nil {
+		return err
+	}
 	return a.st.Update(ctx, func(w *store.Writer) error {
-		*res = Result{Source: res.Source, Status: res.Status, Bytes: res.Bytes}
+		*res = Result{Source: res.Source, Status: res.Status, Bytes: res.Bytes, FullText: pages.countsCopy()}
 		in := &ingestion{a: a, w: w, src: src, now: now, res: res}
 		ident, err := loadIdentity(w, src.URL)
 		if err != nil {
@@ -58,6 +62,13 @@ func (a *Aggregator) ingestDocument(ctx context.Context, src feedloom.Source, bo
 		was := ident
 		ident.judgeDocument(feed, items, now)
 		items = rekey(items, ident.Mode)
+		// The article from the item's page replaces the feed's text
+		// before anything reads the text: boilerplate cleaning, the
+		// near-duplicate fingerprint and topic rules all see the article.
+		pages.apply(items)
+		if err := pages.save(w, src.URL); err != nil {
+			return err
+		}
 		if err := in.clean(items); err != nil {
 			return err
 		}

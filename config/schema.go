@@ -12,6 +12,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/feedloom/feedloom"
+	"github.com/feedloom/feedloom/aggregator/fulltext"
 	"github.com/feedloom/feedloom/publisher/rules"
 )
 
@@ -107,6 +108,8 @@ func (b *builder) sources(d *decoder, n *yaml.Node, path string) {
 			Republish       string
 			MaxLength       int
 			Rights          string
+			FullText        bool
+			Selector        string
 		}
 		present := d.mapping(e, path, []field{
 			{key: "url", decode: text(&entry.URL)},
@@ -118,9 +121,15 @@ func (b *builder) sources(d *decoder, n *yaml.Node, path string) {
 			{key: "republish", decode: text(&entry.Republish, checkRepublish)},
 			{key: "max_length", decode: integer(&entry.MaxLength, 0, 1<<30)},
 			{key: "rights", decode: text(&entry.Rights, noControl)},
+			{key: "fulltext", decode: boolean(&entry.FullText)},
+			{key: "fulltext_selector", decode: text(&entry.Selector, fulltext.CheckSelector)},
 		})
+		if n := present["fulltext_selector"]; n != nil && !entry.FullText {
+			d.errorf(n.Line, path+".fulltext_selector", "has no effect without fulltext: true")
+		}
 		policy := func(s feedloom.Source) feedloom.Source {
 			s.Republish, s.MaxLength, s.Rights = entry.Republish, entry.MaxLength, entry.Rights
+			s.FullText, s.FullTextSelector = entry.FullText, entry.Selector
 			return s
 		}
 		u, o := present["url"], present["opml"]

@@ -17,6 +17,7 @@
 //	feedloom_fetch_bytes_total                       counter: feed body bytes received, after decompression
 //	feedloom_fetch_duration_seconds{result}          histogram: a poll from the request to the commit; result is ok, not_modified or error
 //	feedloom_items_total{change}                     counter: entries seen by polls: new, updated, unchanged
+//	feedloom_fulltext_total{outcome}                 counter: new items of sources with full text: extracted, cached, or why the summary stayed (not_html, no_article, skipped, a fetch class)
 //	feedloom_poll_lag_seconds                        histogram: how late scheduled polls start (start − when due)
 //	feedloom_sources{state}                          gauge: configured sources by state (new, ok, failing, moved, gone), read on scrape
 //	feedloom_sources_flagged                         gauge: sources failing for a week or more, read on scrape

@@ -52,6 +52,7 @@ type Metrics struct {
 	bytes       prometheus.Counter
 	duration    *prometheus.HistogramVec
 	items       *prometheus.CounterVec
+	fullText    *prometheus.CounterVec
 	lag         prometheus.Histogram
 	now         func() time.Time
 	requests    *prometheus.CounterVec
@@ -89,6 +90,10 @@ func New(reg prometheus.Registerer, o Options) (*Metrics, error) {
 			Name: "feedloom_items_total",
 			Help: "Entries seen by polls: new (stored for the first time), updated (content changed), unchanged (a duplicate of what is stored).",
 		}, []string{"change"}),
+		fullText: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "feedloom_fulltext_total",
+			Help: "New items of sources with full text, by how they got their article: extracted (page fetched), cached (page stored already), or why they kept the feed's summary (not_html, no_article, skipped, or the page fetch's error class).",
+		}, []string{"outcome"}),
 		lag: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "feedloom_poll_lag_seconds",
 			Help:    "How late scheduled polls start: the start less the time the poll was due.",
@@ -111,7 +116,7 @@ func New(reg prometheus.Registerer, o Options) (*Metrics, error) {
 	for _, k := range normalize.Kinds() {
 		m.parseErrors.WithLabelValues(k) // present from the start, at 0
 	}
-	cs := []prometheus.Collector{m.fetches, m.parseErrors, m.bytes, m.duration, m.items, m.lag, m.requests, m.latency}
+	cs := []prometheus.Collector{m.fetches, m.parseErrors, m.bytes, m.duration, m.items, m.fullText, m.lag, m.requests, m.latency}
 	if o.Sources != nil {
 		cs = append(cs, &sourcesCollector{read: o.Sources, timeout: o.ScrapeTimeout, now: o.Now})
 	}
@@ -151,6 +156,9 @@ func (m *Metrics) Observe(r aggregator.Result) {
 		m.items.WithLabelValues("new").Add(float64(r.New))
 		m.items.WithLabelValues("updated").Add(float64(r.Updated))
 		m.items.WithLabelValues("unchanged").Add(float64(r.Unchanged))
+		for outcome, n := range r.FullText {
+			m.fullText.WithLabelValues(outcome).Add(float64(n))
+		}
 	}
 }
 

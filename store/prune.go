@@ -19,8 +19,10 @@ type Retention struct {
 const pruneBatch = 1000
 
 // Prune removes the items that retention r does not keep, leaving
-// tombstones, and returns how many it removed. It works in batches of
-// short transactions; what it removed stays removed if ctx ends midway.
+// tombstones, and returns how many it removed; with r.Before it also
+// removes the cached articles last used before then (see Article). It works in
+// batches of short transactions; what it removed stays removed if ctx
+// ends midway.
 func (s *Store) Prune(ctx context.Context, r Retention, now time.Time) (int, error) {
 	removed := 0
 	for {
@@ -29,7 +31,13 @@ func (s *Store) Prune(ctx context.Context, r Retention, now time.Time) (int, err
 			ids = doomed(tx, r, pruneBatch)
 			return nil
 		})
-		if err != nil || len(ids) == 0 {
+		if err != nil {
+			return removed, err
+		}
+		if len(ids) == 0 {
+			if !r.Before.IsZero() {
+				_, err = s.pruneArticles(ctx, r.Before)
+			}
 			return removed, err
 		}
 		err = s.Update(ctx, func(w *Writer) error {

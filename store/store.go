@@ -34,10 +34,11 @@ var (
 	bucketSourceMeta  = []byte("source_meta")
 	bucketNear        = []byte("near")
 	bucketNearSig     = []byte("near_sig")
+	bucketArticles    = []byte("articles")
 
 	allBuckets = [][]byte{bucketMeta, bucketSources, bucketItems, bucketItemTime,
 		bucketSourceItems, bucketItemSeen, bucketSourceURLs, bucketTombstones, bucketURLs, bucketStories, bucketTopics, bucketTopicMeta,
-		bucketSourceMeta, bucketNear, bucketNearSig}
+		bucketSourceMeta, bucketNear, bucketNearSig, bucketArticles}
 
 	keySchema = []byte("schema")
 )

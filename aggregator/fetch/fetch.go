@@ -1,6 +1,7 @@
 package fetch
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -24,7 +25,7 @@ const (
 )
 
 // accept lists the feed formats first; a server that ignores it still
-// gets a chance with the */* fallback.
+// gets a chance with the */* fallback. Request.Accept replaces it.
 const accept = "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.5"
 
 // Options configure a Client. The zero value is usable: every zero field
@@ -129,6 +130,9 @@ type Request struct {
 	// they are sent as If-None-Match and If-Modified-Since.
 	ETag         string
 	LastModified string
+	// Accept is the Accept header; empty means the feed formats first.
+	// Fetching an article's page asks for HTML instead.
+	Accept string
 	// AllowFile lets URL be a file:// URL. Set it only for sources from the
 	// config, never for URLs from a feed or a user. A redirect never leads
 	// to a file, whatever AllowFile says.
@@ -191,7 +195,7 @@ func (c *Client) Fetch(ctx context.Context, r Request) (*Response, error) {
 		return nil, &kindError{msg: fmt.Sprintf("fetch: invalid URL: %v", err), kind: errOther, cause: err}
 	}
 	req.Header.Set("User-Agent", c.userAgent)
-	req.Header.Set("Accept", accept)
+	req.Header.Set("Accept", cmp.Or(r.Accept, accept))
 	req.Header.Set("Accept-Encoding", acceptEncoding)
 	if r.ETag != "" {
 		req.Header.Set("If-None-Match", r.ETag)

@@ -112,17 +112,7 @@ type countingListener = loopbacktest.Listener
 // counting listener, closed at cleanup.
 func newServer(t *testing.T, addr string, h http.Handler) (*httptest.Server, *countingListener) {
 	t.Helper()
-	l, err := net.Listen("tcp", addr)
-	if err != nil {
-		t.Fatalf("listen %s: %v", addr, err)
-	}
-	cl := &countingListener{Listener: l}
-	s := httptest.NewUnstartedServer(h)
-	s.Listener.Close()
-	s.Listener = cl
-	s.Start()
-	t.Cleanup(s.Close)
-	return s, cl
+	return loopbacktest.ServerOn(t, addr, h)
 }
 
 // feedHandler answers every request with a small RSS document.

@@ -30,7 +30,7 @@ Commands:
   check     validate the config file
   add       add URL (a feed or a page that links to one) to the sources (-name, -tags, -topic, -pick N)
   import    import FILE.opml: add the feeds the config lacks, checking each (-tags, -workers N)
-  sources   show every source and its polling state (-v: identity, boilerplate; -json; -opml)
+  sources   show every source and its polling state (-v: identity, boilerplate, full text; -json; -opml)
   items     list stored items, newest first (-topic NAME, -json, -limit N)
   stories   list stories with their outlets, newest first (-topic NAME, -json, -limit N)
   export    write every topic's feeds and pages as static files (-out DIR)

@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -142,6 +144,9 @@ func cmdSources(ctx context.Context, e *env, args []string) error {
 			if s.LastError != "" {
 				fmt.Fprintf(&details, "  last error: %s\n", lastError(s))
 			}
+			if err := sourceFullText(ctx, &details, st, src); err != nil {
+				return err
+			}
 			for _, l := range bp {
 				fmt.Fprintf(&details, "  boilerplate: %q\n", l)
 			}
@@ -152,6 +157,33 @@ func cmdSources(ctx context.Context, e *env, args []string) error {
 	}
 	_, err = io.Copy(e.stdout, &details)
 	return err
+}
+
+// sourceFullText writes the -v line on a source's full text: how its new
+// items got their article, or why they kept the feed's summary.
+func sourceFullText(ctx context.Context, w io.Writer, st *store.Store, src feedloom.Source) error {
+	counts, err := aggregator.SourceFullText(ctx, st, src.URL)
+	if err != nil || !src.FullText && len(counts) == 0 {
+		return err
+	}
+	how := "readability"
+	if src.FullTextSelector != "" {
+		how = fmt.Sprintf("selector %q", src.FullTextSelector)
+	}
+	if !src.FullText {
+		how = "off"
+	}
+	fmt.Fprintf(w, "  full text: %s", how)
+	outcomes := slices.Sorted(maps.Keys(counts))
+	for i, o := range outcomes {
+		sep := ", "
+		if i == 0 {
+			sep = "; new items: "
+		}
+		fmt.Fprintf(w, "%s%d %s", sep, counts[o], o)
+	}
+	fmt.Fprintln(w)
+	return nil
 }
 
 // sourceSchedule writes the -v lines on a source's polling: the next poll

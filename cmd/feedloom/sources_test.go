@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -111,4 +112,42 @@ func lineOf(out, prefix string) string {
 		}
 	}
 	return ""
+}
+
+// TestSourcesFullText polls a source with full text whose first item's
+// page is an article and whose second item's page is missing, and checks
+// that sources -v counts both.
+func TestSourcesFullText(t *testing.T) {
+	article, err := os.ReadFile("../../aggregator/fulltext/testdata/article.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	date := time.Now().Add(-time.Hour).Format(time.RFC1123Z)
+	var base string
+	mux := http.NewServeMux()
+	mux.HandleFunc("/feed", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, rss("Ledger",
+			rssItem("1", "Barrier approved", base+"/barrier", date, "The authority approved a barrier."),
+			rssItem("2", "Bakery closes", base+"/bakery", date, "A bakery closes.")))
+	})
+	mux.HandleFunc("/barrier", func(w http.ResponseWriter, r *http.Request) { w.Write(article) })
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	base = srv.URL
+	cfg := writeConfig(t, t.TempDir(), fmt.Sprintf(`fetch:
+  allow_private_networks: true
+sources:
+  - url: %s/feed
+    name: Ledger
+    fulltext: true
+    republish: full
+`, srv.URL))
+	if code, out, errOut := run(t, "poll", "-config", cfg); code != 0 {
+		t.Fatalf("poll exited %d\n%s%s", code, out, errOut)
+	}
+	_, out, _ := run(t, "sources", "-v", "-config", cfg)
+	t.Logf("feedloom sources -v:\n%s", out)
+	if w := "full text: readability; new items: 1 extracted, 1 http_4xx"; !strings.Contains(out, w) {
+		t.Errorf("sources -v: %q missing", w)
+	}
 }

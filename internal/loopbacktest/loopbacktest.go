@@ -40,3 +40,19 @@ func Server(t testing.TB, h http.Handler) (*httptest.Server, *Listener) {
 	t.Cleanup(srv.Close)
 	return srv, l
 }
+
+// ServerOn is Server on addr ("127.0.0.2:0": another loopback address,
+// which a guard allowing only 127.0.0.1 refuses).
+func ServerOn(t testing.TB, addr string, h http.Handler) (*httptest.Server, *Listener) {
+	t.Helper()
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatalf("listen %s: %v", addr, err)
+	}
+	srv := httptest.NewUnstartedServer(h)
+	srv.Listener.Close()
+	srv.Listener = &Listener{Listener: l}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return srv, srv.Listener.(*Listener)
+}
