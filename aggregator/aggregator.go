@@ -72,6 +72,11 @@ type Aggregator struct {
 	onDocument documentHook // see OnDocument (hooks.go)
 	push       pushState    // see SetPushed (run.go)
 	reload     reloadState  // see SetClassify (reload.go)
+
+	// beforeValidators, set only by tests (export_test.go), runs inside a
+	// poll's transaction after its items were saved and before the
+	// source's validators are: its error must undo the items too.
+	beforeValidators func() error
 }
 
 // New returns an aggregator polling sources into st.

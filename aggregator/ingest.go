@@ -21,6 +21,11 @@ import (
 // in one transaction; st becomes the state stored.
 func (a *Aggregator) ingest(ctx context.Context, src feedloom.Source, st *feedloom.SourceState, resp *fetch.Response, now time.Time, res *Result) error {
 	return a.ingestDocument(ctx, src, resp.Body, resp.ContentType, resp.URL, now, res, func(w *store.Writer, feed *gofeed.Feed) error {
+		if a.beforeValidators != nil {
+			if err := a.beforeValidators(); err != nil {
+				return err
+			}
+		}
 		st.Title = feed.Title
 		st.SiteURL = normalize.CanonicalURL(feed.Link, mustParse(resp.URL))
 		st.ETag = resp.ETag

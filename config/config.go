@@ -28,10 +28,14 @@ type Config struct {
 	Dir     string // absolute directory of the config file
 	Listen  string // HTTP address; default "127.0.0.1:8080"
 	BaseURL string // absolute http(s) URL of the published site, ending in "/"; default "http://<listen>/"
-	Store   string // absolute path of the bbolt file; default "feedloom.db" next to the config
-	Fetch   Fetch
-	Poll    Poll
-	Cluster Cluster
+	Store   string // absolute path of the bbolt file (store or store.path); default "feedloom.db" next to the config
+	// StoreMaxSize (store.max_size) is the size in bytes the store file may
+	// grow to; a poll that would grow it further fails. 0, the default,
+	// means no cap.
+	StoreMaxSize int64
+	Fetch        Fetch
+	Poll         Poll
+	Cluster      Cluster
 	// Retention bounds what is kept. Items removed by it leave a
 	// tombstone, so they never come back as new.
 	Retention Retention

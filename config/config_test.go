@@ -202,6 +202,16 @@ func TestLookup(t *testing.T) {
 	}
 }
 
+func TestStoreMaxSize(t *testing.T) {
+	c := mustParse(t, "store:\n  path: state/f.db\n  max_size: 8MiB\nsources: [{url: 'https://a.example/'}]")
+	if c.StoreMaxSize != 8<<20 || filepath.Base(c.Store) != "f.db" || !filepath.IsAbs(c.Store) {
+		t.Errorf("store %q, max size %d; want an absolute .../f.db and 8 MiB", c.Store, c.StoreMaxSize)
+	}
+	if c := mustParse(t, "sources: [{url: 'https://a.example/'}]"); c.StoreMaxSize != 0 {
+		t.Errorf("default max size %d, want 0 (no cap)", c.StoreMaxSize)
+	}
+}
+
 func TestPathsRelativeToConfig(t *testing.T) {
 	// The working directory must not matter: parse as if the config lived
 	// in another directory.
@@ -227,6 +237,7 @@ sources:
 		"file://localhost":    {c.Sources[2].URL, "file:///srv/feeds/c.xml"},
 		"escaped, upward":     {c.Sources[3].URL, "file://" + filepath.ToSlash(filepath.Join(dir, "shared")) + "/d%20e.xml"},
 		"absolute store kept": {mustParse(t, "store: /var/lib/feedloom.db\nsources: [{url: 'https://a.example/'}]").Store, "/var/lib/feedloom.db"},
+		"store.path":          {mustParse(t, "store: {path: /var/lib/f.db}\nsources: [{url: 'https://a.example/'}]").Store, "/var/lib/f.db"},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -262,6 +273,14 @@ func TestErrors(t *testing.T) {
 		"duplicate key": {
 			yaml: src + "listen: :1\nlisten: :2\n",
 			want: []string{f + `:4: duplicate key "listen" (first at line 3)`},
+		},
+		"store.max_size zero": {
+			yaml: "store:\n  max_size: 0\n" + src,
+			want: []string{f + `:2: store.max_size: must be greater than 0, got 0`},
+		},
+		"store mapping, unknown key": {
+			yaml: "store:\n  paht: x.db\n" + src,
+			want: []string{f + `:2: store: unknown key "paht"`},
 		},
 		"bad duration": {
 			yaml: "fetch:\n  timeout: 30x\n" + src,

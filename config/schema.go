@@ -52,7 +52,7 @@ func (b *builder) fields() []field {
 	return []field{
 		{key: "listen", decode: text(&c.Listen, checkListen)},
 		{key: "base_url", decode: text(&c.BaseURL, checkBaseURL)},
-		{key: "store", decode: text(&c.Store)},
+		{key: "store", decode: b.store},
 		{key: "fetch", decode: section(
 			field{key: "timeout", decode: duration(&c.Fetch.Timeout)},
 			field{key: "max_body", decode: size(&c.Fetch.MaxBody)},
@@ -83,6 +83,19 @@ func (b *builder) fields() []field {
 		{key: "sources", decode: b.sources, required: true},
 		{key: "topics", decode: b.topics},
 	}
+}
+
+// store decodes the store key: the path of the file, or a mapping with
+// the path and the largest size the file may grow to.
+func (b *builder) store(d *decoder, n *yaml.Node, path string) {
+	if d.keys == nil && resolve(n).Kind != yaml.MappingNode {
+		text(&b.c.Store)(d, n, path)
+		return
+	}
+	d.mapping(n, path, []field{
+		{key: "path", decode: text(&b.c.Store)},
+		{key: "max_size", decode: size(&b.c.StoreMaxSize)},
+	})
 }
 
 // section decodes a nested mapping.

@@ -17,6 +17,7 @@ import (
 
 	"github.com/feedloom/feedloom"
 	"github.com/feedloom/feedloom/store"
+	"github.com/feedloom/feedloom/store/storetest"
 )
 
 // fill saves n items of about size bytes each into s, in batches, and
@@ -138,6 +139,33 @@ func TestVerifiedOpenOfAGoodStore(t *testing.T) {
 	if hashFile(t, path) != before {
 		t.Error("opening a good store wrote to it")
 	}
+}
+
+// Case 31: a panic after items were saved rolls back the whole
+// transaction, like an error does (TestRollbackOnError).
+func TestRollbackOnPanic(t *testing.T) {
+	s := storetest.Open(t)
+	ctx := context.Background()
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Error("the panic did not come through Update")
+			}
+		}()
+		s.Update(ctx, func(w *store.Writer) error {
+			it := item("http://a/feed", "guid:1", "http://a/1", t0, "news")
+			it.Story = it.ID
+			if err := w.SaveItem(&it); err != nil {
+				return err
+			}
+			panic("between the items and the validators")
+		})
+	}()
+	items, _ := s.Items(ctx, store.ItemQuery{})
+	if len(items) != 0 {
+		t.Errorf("%d items stored by a transaction that panicked", len(items))
+	}
+	save(t, s, item("http://a/feed", "guid:2", "http://a/2", t0, "news")) // the store still writes
 }
 
 // Case 35: past MaxSize, a write fails with ErrFull and a message naming

@@ -27,13 +27,14 @@ Usage: feedloom COMMAND [-config FILE] [flags]
 Commands:
   serve     poll on schedule and serve the topic feeds until SIGINT/SIGTERM
   poll      poll every source once, then exit
-  check     validate the config file
+  check     validate the config file (-store: also read every page and index of the store)
   add       add URL (a feed or a page that links to one) to the sources (-name, -tags, -topic, -pick N)
   import    import FILE.opml: add the feeds the config lacks, checking each (-tags, -workers N)
   sources   show every source and its polling state (-v: identity, boilerplate, full text; -json; -opml)
   items     list stored items, newest first (-topic NAME, -json, -limit N)
   stories   list stories with their outlets, newest first (-topic NAME, -json, -limit N)
   export    write every topic's feeds and pages as static files (-out DIR)
+  compact   rewrite the store file with only its live data, giving freed space back
   topics    preview NAME: the stored items a topic's current rules take, and why (-since 7d, -v: near misses)
             rebuild [NAME...]: re-file the stored items under the topics' current rules
   version   print the version
@@ -72,6 +73,7 @@ func mainIO(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		"items":   cmdItems,
 		"stories": cmdStories,
 		"export":  cmdExport,
+		"compact": cmdCompact,
 		"topics":  cmdTopics,
 		"version": cmdVersion,
 	}
@@ -167,11 +169,18 @@ func (e *env) open(fs *flag.FlagSet, args []string) (*config.Config, *store.Stor
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := store.Open(cfg.Store, store.Options{})
+	st, err := openStore(cfg, e.name == "poll")
 	if err != nil {
 		return nil, nil, err
 	}
 	return cfg, st, nil
+}
+
+// openStore opens the config's store. verify reads every page first, for
+// the commands that write as they go (serve, poll): damage is then an
+// error at start, the file untouched, not a panic midway.
+func openStore(cfg *config.Config, verify bool) (*store.Store, error) {
+	return store.Open(cfg.Store, store.Options{MaxSize: cfg.StoreMaxSize, VerifyPages: verify})
 }
 
 // newAggregator wires the aggregator from the config.

@@ -24,8 +24,10 @@ import (
 	"github.com/feedloom/feedloom/store"
 )
 
-func cmdCheck(_ context.Context, e *env, args []string) error {
-	if err := e.parse(e.flags(), args); err != nil {
+func cmdCheck(ctx context.Context, e *env, args []string) error {
+	fs := e.flags()
+	withStore := fs.Bool("store", false, "also check the store: every page, and that every index entry points at a stored item or story")
+	if err := e.parse(fs, args); err != nil {
 		return err
 	}
 	cfg, err := e.loadConfig()
@@ -33,16 +35,62 @@ func cmdCheck(_ context.Context, e *env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "%s: ok: %d sources, %d topics\n", cfg.File, len(cfg.Sources), len(cfg.Topics))
-	return nil
-}
-
-func cmdPoll(ctx context.Context, e *env, args []string) error {
-	cfg, st, err := e.open(e.flags(), args)
+	if !*withStore {
+		return nil
+	}
+	st, err := openStore(cfg, false)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	agg, err := newAggregator(cfg, st, e.logger(cfg.Log), nil)
+	if err := st.Check(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "%s: ok\n", cfg.Store)
+	return nil
+}
+
+// cmdCompact rewrites the store with only its live data (see
+// store.Compact): the file shrinks after retention removed items.
+func cmdCompact(ctx context.Context, e *env, args []string) error {
+	if err := e.parse(e.flags(), args); err != nil {
+		return err
+	}
+	cfg, err := e.loadConfig()
+	if err != nil {
+		return err
+	}
+	sz, err := store.Compact(ctx, cfg.Store, store.Options{MaxSize: cfg.StoreMaxSize})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "%s: %s before, %s after\n", cfg.Store, mib(sz.Before), mib(sz.After))
+	return nil
+}
+
+// mib writes a byte count in MiB with one decimal.
+func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
+
+func cmdPoll(ctx context.Context, e *env, args []string) error {
+	fs := e.flags()
+	ack := fs.Bool("ack", false, "print \"ACK <source URL>\" as soon as each successful poll is committed to the store (for crash tests: what was acknowledged must survive a kill)")
+	cfg, st, err := e.open(fs, args)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	var observe func(aggregator.Result)
+	if *ack {
+		var mu sync.Mutex // polls finish on several goroutines
+		observe = func(r aggregator.Result) {
+			if r.Err == nil {
+				mu.Lock()
+				fmt.Fprintf(e.stdout, "ACK %s\n", r.Source)
+				mu.Unlock()
+			}
+		}
+	}
+	agg, err := newAggregator(cfg, st, e.logger(cfg.Log), observe)
 	if err != nil {
 		return err
 	}
@@ -399,7 +447,7 @@ func serve(ctx context.Context, e *env, cfg *config.Config, ln net.Listener) err
 	if err != nil {
 		return err
 	}
-	st, err := store.Open(cfg.Store, store.Options{})
+	st, err := openStore(cfg, true)
 	if err != nil {
 		return err
 	}

@@ -11,7 +11,6 @@ import (
 
 	"github.com/feedloom/feedloom"
 	"github.com/feedloom/feedloom/publisher/rules"
-	"github.com/feedloom/feedloom/store"
 )
 
 // isTerminal reports whether f, an output or input stream, is a terminal:
@@ -47,7 +46,7 @@ func cmdTopicsRebuild(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := store.Open(cfg.Store, store.Options{})
+	st, err := openStore(cfg, true)
 	if err != nil {
 		return err
 	}

@@ -57,7 +57,7 @@ func cmdTopicsPreview(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := store.Open(cfg.Store, store.Options{})
+	st, err := openStore(cfg, false)
 	if err != nil {
 		return err
 	}
