@@ -1,9 +1,14 @@
 package metrics
 
 import (
+	"maps"
 	"net/http"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Instrument wraps h, the server's whole handler, to count every request
@@ -28,9 +33,50 @@ func (m *Metrics) Instrument(h http.Handler) http.Handler {
 		if code == 0 {
 			code = http.StatusOK // nothing written: net/http sends 200
 		}
-		m.requests.WithLabelValues(route, strconv.Itoa(code)).Inc()
-		m.latency.WithLabelValues(route).Observe(time.Since(start).Seconds())
+		s := m.routes.get(routeCode{route, code}, m)
+		s.requests.Inc()
+		s.latency.Observe(time.Since(start).Seconds())
 	})
+}
+
+type routeCode struct {
+	route string
+	code  int
+}
+
+type routeSeries struct {
+	requests prometheus.Counter
+	latency  prometheus.Observer
+}
+
+// routeCache maps a route and status to its two series, so that a
+// request costs a map read instead of hashing its label values (and
+// formatting the code) in the vectors. The map is replaced, never changed:
+// readers take no lock. There are few keys (routes × codes seen).
+type routeCache struct {
+	m  atomic.Pointer[map[routeCode]routeSeries]
+	mu sync.Mutex // serializes additions
+}
+
+func (c *routeCache) get(k routeCode, m *Metrics) routeSeries {
+	if p := c.m.Load(); p != nil {
+		if s, ok := (*p)[k]; ok {
+			return s
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	next := map[routeCode]routeSeries{}
+	if p := c.m.Load(); p != nil {
+		if s, ok := (*p)[k]; ok {
+			return s
+		}
+		maps.Copy(next, *p)
+	}
+	s := routeSeries{m.requests.WithLabelValues(k.route, strconv.Itoa(k.code)), m.latency.WithLabelValues(k.route)}
+	next[k] = s
+	c.m.Store(&next)
+	return s
 }
 
 // statusWriter remembers the status code a handler sent.

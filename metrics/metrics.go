@@ -57,6 +57,7 @@ type Metrics struct {
 	now         func() time.Time
 	requests    *prometheus.CounterVec
 	latency     *prometheus.HistogramVec
+	routes      routeCache // the requests and latency series, looked up once
 }
 
 // New creates the metrics and registers them, with the collectors that

@@ -7,8 +7,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"strconv"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -27,7 +25,8 @@ type Rendered struct {
 	// CacheControl is the Cache-Control header; "" for the default.
 	CacheControl string
 
-	version string // the store version the bytes are at least as new as
+	version uint64 // the store version the bytes are at least as new as
+	hdr     served // header values, built once
 }
 
 func newRendered(body []byte, contentType string, modified time.Time) *Rendered {
@@ -82,7 +81,7 @@ func newSlot() *slot { return &slot{sem: make(chan struct{}, 1)} }
 // bytes are at least as new as the version they are stored under: a change
 // that lands in between makes the next request render again, never leaves
 // stale bytes under a new version.
-func (sl *slot) get(ctx context.Context, version func(context.Context) (string, error), render func(context.Context) (*Rendered, error)) (*Rendered, error) {
+func (sl *slot) get(ctx context.Context, version func(context.Context) (uint64, error), render func(context.Context) (*Rendered, error)) (*Rendered, error) {
 	v, err := version(ctx)
 	if err != nil {
 		return nil, err
@@ -109,6 +108,7 @@ func (sl *slot) get(ctx context.Context, version func(context.Context) (string, 
 		return nil, err
 	}
 	r.version = v
+	r.hdr = r.headers()
 	sl.cur.Store(r)
 	return r, nil
 }
@@ -125,9 +125,10 @@ func (s *Server) Render(ctx context.Context, topic string, f Format) (*Rendered,
 	if sl == nil {
 		return nil, fmt.Errorf("publisher: render %q: unknown format %d", topic, f)
 	}
-	return sl.get(ctx, s.topicVersion(topic), func(ctx context.Context) (*Rendered, error) {
-		return s.renderTopic(ctx, t, f, -1)
-	})
+	// The closures do not escape get: a request served from the cache
+	// allocates nothing here.
+	return sl.get(ctx, func(ctx context.Context) (uint64, error) { return s.topicVersion(ctx, topic) },
+		func(ctx context.Context) (*Rendered, error) { return s.renderTopic(ctx, t, f, -1) })
 }
 
 // RenderArchive returns archive page k of topic in format f (see
@@ -142,23 +143,20 @@ func (s *Server) RenderArchive(ctx context.Context, topic string, k int, f Forma
 		return nil, fmt.Errorf("%w: archive %d%s of %q", errNotFound, k, f.Ext(), topic)
 	}
 	key := archiveKey{topic, f, k}
-	r, err := s.archive.get(key).get(ctx, s.topicVersion(topic), func(ctx context.Context) (*Rendered, error) {
-		return s.renderTopic(ctx, t, f, k)
-	})
+	r, err := s.archive.get(key).get(ctx, func(ctx context.Context) (uint64, error) { return s.topicVersion(ctx, topic) },
+		func(ctx context.Context) (*Rendered, error) { return s.renderTopic(ctx, t, f, k) })
 	if err != nil {
 		s.archive.drop(key) // no slot for every page number asked for
 	}
 	return r, err
 }
 
-func (s *Server) topicVersion(topic string) func(context.Context) (string, error) {
-	return func(ctx context.Context) (string, error) {
-		v, err := s.st.TopicVersion(ctx, topic)
-		if err != nil {
-			return "", fmt.Errorf("publisher: version of topic %q: %w", topic, err)
-		}
-		return strconv.FormatUint(v, 10), nil
+func (s *Server) topicVersion(ctx context.Context, topic string) (uint64, error) {
+	v, err := s.st.TopicVersion(ctx, topic)
+	if err != nil {
+		return 0, fmt.Errorf("publisher: version of topic %q: %w", topic, err)
 	}
+	return v, nil
 }
 
 // renderTopic reads page (-1: the current feed) of t and renders it in
@@ -196,17 +194,18 @@ func (s *Server) view(ctx context.Context, t feedloom.Topic) (*topicView, error)
 
 // index returns the index page, rendered again when any topic changed.
 func (s *Server) index(ctx context.Context) (*Rendered, error) {
-	version := func(ctx context.Context) (string, error) {
-		var b strings.Builder
+	// Topic versions only increase, so their sum changes whenever any
+	// of them does.
+	version := func(ctx context.Context) (uint64, error) {
+		var sum uint64
 		for _, t := range s.o.Topics {
-			v, err := s.st.TopicVersion(ctx, t.Name)
+			v, err := s.topicVersion(ctx, t.Name)
 			if err != nil {
-				return "", fmt.Errorf("publisher: version of topic %q: %w", t.Name, err)
+				return 0, err
 			}
-			b.WriteString(strconv.FormatUint(v, 10))
-			b.WriteByte(',')
+			sum += v
 		}
-		return b.String(), nil
+		return sum, nil
 	}
 	return s.slots[slotKey{format: HTML}].get(ctx, version, s.renderIndex)
 }

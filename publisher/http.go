@@ -43,10 +43,13 @@ const cacheControl = "public, max-age=300"
 // when the client accepts it.
 func (s *Server) Handler() http.Handler { return s.handler }
 
+// topicPattern is the route of the topic feeds and pages.
+const topicPattern = "GET /topics/{file}"
+
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", s.handleIndex)
-	mux.HandleFunc("GET /topics/{file}", s.handleTopic)
+	mux.HandleFunc(topicPattern, s.handleTopic)
 	mux.HandleFunc("GET /topics/{name}/{$}", s.handleTopicDir)
 	mux.HandleFunc("GET /topics/{name}/archive/{file}", s.handleArchive)
 	mux.HandleFunc("GET /topics.opml", s.handleStatic)
@@ -55,7 +58,31 @@ func (s *Server) routes() http.Handler {
 	for _, p := range []string{"/topics/{file}", "/topics/{name}/archive/{file}", "/topics.opml", "/style.css"} {
 		mux.HandleFunc("OPTIONS "+p, s.handlePreflight)
 	}
-	return mux
+	// Feed polls are nearly every request: a plain /topics/{file} skips
+	// the mux's matching (and the allocations of its path values). It is
+	// routed as the mux would route it, and Request.Pattern is set as
+	// the mux sets it (the metrics read it).
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if file, ok := topicFile(r); ok {
+			r.Pattern = topicPattern
+			s.serveTopic(w, r, file)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
+}
+
+// topicFile is the {file} of a GET or HEAD of /topics/{file} that the mux
+// would route to handleTopic as it is: one clean segment, nothing escaped.
+func topicFile(r *http.Request) (string, bool) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead || r.URL.RawPath != "" {
+		return "", false
+	}
+	file, ok := strings.CutPrefix(r.URL.Path, "/topics/")
+	if !ok || file == "" || file == "." || file == ".." || strings.IndexByte(file, '/') >= 0 {
+		return "", false
+	}
+	return file, true
 }
 
 func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
@@ -64,14 +91,18 @@ func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Security-Policy", headerCSP)
+	w.Header()["Content-Security-Policy"] = hvCSP
 	serve(w, r, rd)
 }
 
 // handleTopic serves /topics/{file}. A wildcard fills a whole path
 // segment, so the extension is split off here.
 func (s *Server) handleTopic(w http.ResponseWriter, r *http.Request) {
-	name, f, ok := splitFile(r.PathValue("file"))
+	s.serveTopic(w, r, r.PathValue("file"))
+}
+
+func (s *Server) serveTopic(w http.ResponseWriter, r *http.Request, file string) {
+	name, f, ok := splitFile(file)
 	if !ok {
 		s.writeError(w, r, fmt.Errorf("%w: %s", errNotFound, r.URL.Path))
 		return
@@ -81,14 +112,15 @@ func (s *Server) handleTopic(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	h := w.Header()
 	if f == HTML {
-		w.Header().Set("Content-Security-Policy", headerCSP)
+		h["Content-Security-Policy"] = hvCSP
 	} else {
 		// Public, cookie-less data: any site may fetch it from a browser.
-		w.Header().Set("Access-Control-Allow-Origin", "*")
-		if s.o.Hub != "" {
+		h["Access-Control-Allow-Origin"] = hvAnyOrigin
+		if link := s.links[slotKey{name, f}]; link != nil {
 			// Some WebSub subscribers look only at the headers.
-			w.Header().Set("Link", "<"+s.o.Hub+`>; rel="hub", <`+s.url("topics/"+name+f.Ext())+`>; rel="self"`)
+			h["Link"] = link
 		}
 	}
 	serve(w, r, rd)
@@ -113,9 +145,9 @@ func (s *Server) handleArchive(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if f == HTML {
-		w.Header().Set("Content-Security-Policy", headerCSP)
+		w.Header()["Content-Security-Policy"] = hvCSP
 	} else {
-		w.Header().Set("Access-Control-Allow-Origin", "*")
+		w.Header()["Access-Control-Allow-Origin"] = hvAnyOrigin
 	}
 	serve(w, r, rd)
 }
@@ -145,7 +177,7 @@ func (s *Server) handleStatic(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, fmt.Errorf("%w: %s", errNotFound, r.URL.Path))
 		return
 	}
-	w.Header().Set("Access-Control-Allow-Origin", "*")
+	w.Header()["Access-Control-Allow-Origin"] = hvAnyOrigin
 	serve(w, r, sf.r)
 }
 
@@ -177,47 +209,106 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	io.WriteString(w, "ok\n")
 }
 
-// serve writes rd, or its gzip variant, with the caching headers and
-// leaves conditional requests, HEAD and ranges to http.ServeContent
-// (If-None-Match wins over If-Modified-Since, compared weakly; a 304 keeps
-// ETag, Cache-Control and Vary and drops the body).
+// Header values the handlers assign directly into the response's header
+// map (canonical keys, no Header.Set): one slice each, shared by every
+// response. Each has len == cap, so an Add by an outer handler copies
+// instead of writing into the shared array; nothing writes into them.
+var (
+	hvNosniff   = []string{"nosniff"}
+	hvVary      = []string{"Accept-Encoding"}
+	hvGzip      = []string{"gzip"}
+	hvBytes     = []string{"bytes"}
+	hvAnyOrigin = []string{"*"}
+	hvCSP       = []string{headerCSP}
+	hvDefaultCC = []string{cacheControl}
+)
+
+// served are the header values of one Rendered, built once when it is
+// cached so that a request for it builds none.
+type served struct {
+	built              bool
+	contentType        []string
+	cacheControl       []string
+	etag, gzipETag     []string
+	lastModified       []string // nil when Modified says nothing
+	length, gzipLength []string
+}
+
+func (rd *Rendered) headers() served {
+	v := served{
+		built:        true,
+		contentType:  []string{rd.ContentType},
+		cacheControl: hvDefaultCC,
+		etag:         []string{rd.ETag},
+		gzipETag:     []string{rd.GzipETag},
+		length:       []string{strconv.Itoa(len(rd.Body))},
+		gzipLength:   []string{strconv.Itoa(len(rd.Gzip))},
+	}
+	if rd.CacheControl != "" {
+		v.cacheControl = []string{rd.CacheControl}
+	}
+	if !rd.Modified.IsZero() && !rd.Modified.Equal(time.Unix(0, 0)) {
+		v.lastModified = []string{rd.Modified.UTC().Format(http.TimeFormat)}
+	}
+	return v
+}
+
+// serve writes rd, or its gzip variant, with the caching headers. The two
+// common requests are answered here: an unconditional GET (the cached
+// bytes, written at once) and a repeat of the exact ETag (304). The rest
+// (other conditionals, HEAD, ranges) goes to http.ServeContent
+// (If-None-Match wins over If-Modified-Since, compared weakly; a 304
+// keeps ETag, Cache-Control and Vary and drops the body).
+//
+// Request headers are read from the map by their canonical keys, as
+// net/http stores them, and response headers are assigned the prebuilt
+// values of rd.hdr: the fast paths allocate no header values.
 func serve(w http.ResponseWriter, r *http.Request, rd *Rendered) {
+	hv := &rd.hdr
+	if !hv.built { // a Rendered that was never cached
+		b := rd.headers()
+		hv = &b
+	}
 	h := w.Header()
-	h.Set("Content-Type", rd.ContentType)
-	h.Set("Cache-Control", firstNonEmpty(rd.CacheControl, cacheControl))
-	h.Set("X-Content-Type-Options", "nosniff")
-	body, etag := rd.Body, rd.ETag
+	h["Content-Type"] = hv.contentType
+	h["Cache-Control"] = hv.cacheControl
+	h["X-Content-Type-Options"] = hvNosniff
+	body, etag, length := rd.Body, hv.etag, hv.length
 	if rd.Gzip != nil {
-		h.Add("Vary", "Accept-Encoding")
-		if acceptsGzip(r.Header.Values("Accept-Encoding")) {
-			h.Set("Content-Encoding", "gzip")
-			body, etag = rd.Gzip, rd.GzipETag
+		if len(h["Vary"]) == 0 {
+			h["Vary"] = hvVary
+		} else {
+			h.Add("Vary", "Accept-Encoding")
+		}
+		if ae := r.Header["Accept-Encoding"]; len(ae) > 0 && acceptsGzip(ae) {
+			h["Content-Encoding"] = hvGzip
+			body, etag, length = rd.Gzip, hv.gzipETag, hv.gzipLength
 			// ServeContent leaves Content-Length out when the body is
 			// encoded (it fears a compressing wrapper); ours is
 			// precompressed, so the length is known, HEAD included.
-			h.Set("Content-Length", strconv.Itoa(len(body)))
+			h["Content-Length"] = length
 		}
 	}
-	h.Set("ETag", etag)
-	if inm := r.Header.Get("If-None-Match"); inm == etag && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+	h["Etag"] = etag
+	inm := r.Header["If-None-Match"]
+	if len(inm) > 0 && inm[0] == etag[0] && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
 		// A subscriber repeating our ETag, the most common poll: answer
 		// 304 as ServeContent does (If-None-Match decides; no body, no
 		// Content-* headers, no Last-Modified beside an ETag).
-		h.Del("Content-Type")
-		h.Del("Content-Length")
-		h.Del("Content-Encoding")
+		delete(h, "Content-Type")
+		delete(h, "Content-Length")
+		delete(h, "Content-Encoding")
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	if r.Method == http.MethodGet && r.Header.Get("If-None-Match") == "" && r.Header.Get("If-Modified-Since") == "" &&
-		r.Header.Get("Range") == "" {
+	if r.Method == http.MethodGet && len(inm) == 0 && len(r.Header["If-Modified-Since"]) == 0 && len(r.Header["Range"]) == 0 {
 		// The common case, an unconditional GET, needs none of
 		// ServeContent's negotiation: write the cached bytes as it would.
-		if !rd.Modified.IsZero() && !rd.Modified.Equal(time.Unix(0, 0)) {
-			h.Set("Last-Modified", rd.Modified.UTC().Format(http.TimeFormat))
+		if hv.lastModified != nil {
+			h["Last-Modified"] = hv.lastModified
 		}
-		h.Set("Accept-Ranges", "bytes")
-		h.Set("Content-Length", strconv.Itoa(len(body)))
+		h["Accept-Ranges"] = hvBytes
+		h["Content-Length"] = length
 		w.WriteHeader(http.StatusOK)
 		w.Write(body)
 		return
@@ -226,8 +317,17 @@ func serve(w http.ResponseWriter, r *http.Request, rd *Rendered) {
 }
 
 // acceptsGzip reports whether Accept-Encoding header values allow gzip:
-// gzip (or x-gzip) with a non-zero q, or else "*" with a non-zero q.
+// gzip (or x-gzip) with a non-zero q, or else "*" with a non-zero q. The
+// values browsers and feed readers send are recognized without parsing.
 func acceptsGzip(values []string) bool {
+	if len(values) == 1 {
+		switch values[0] {
+		case "gzip", "gzip, deflate", "gzip, deflate, br", "gzip, deflate, br, zstd", "gzip,deflate", "deflate, gzip", "br, gzip":
+			return true
+		case "identity", "":
+			return false
+		}
+	}
 	gzipQ, starQ := -1.0, -1.0
 	for _, v := range values {
 		for part := range strings.SplitSeq(v, ",") {

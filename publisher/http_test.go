@@ -595,3 +595,37 @@ func TestFastPathsMatchServeContent(t *testing.T) {
 		}
 	}
 }
+
+// TestTopicRoute: the direct route to topic feeds answers and sets
+// Request.Pattern (which the metrics read) as the mux does, and leaves
+// every other path under /topics/ to the mux.
+func TestTopicRoute(t *testing.T) {
+	s := newSite(t)
+	h := s.srv.Handler()
+	tests := []struct {
+		method, target string
+		code           int
+		pattern        string
+	}{
+		{"GET", "/topics/world.atom", 200, topicPattern},
+		{"HEAD", "/topics/world.rss", 200, topicPattern},
+		{"GET", "/topics/world", 200, topicPattern},
+		{"GET", "/topics/world.xml", 404, topicPattern},
+		{"GET", "/topics/nope.json", 404, topicPattern},
+		{"POST", "/topics/world.atom", 405, ""},
+		{"GET", "/topics/", 404, ""},
+		{"GET", "/topics/world/", 301, "GET /topics/{name}/{$}"},
+		{"GET", "/topics/world/archive/0.atom", 404, "GET /topics/{name}/archive/{file}"},
+		{"GET", "/topics/../topics/world.atom", 307, topicPattern}, // the mux redirects to the clean path
+		{"GET", "/topics/wor%6cd.atom", 200, topicPattern},
+		{"GET", "/topics/world%2Fx.atom", 404, topicPattern},
+	}
+	for _, tc := range tests {
+		r := httptest.NewRequest(tc.method, tc.target, nil)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != tc.code || r.Pattern != tc.pattern {
+			t.Errorf("%s %s: %d, pattern %q; want %d, %q", tc.method, tc.target, w.Code, r.Pattern, tc.code, tc.pattern)
+		}
+	}
+}

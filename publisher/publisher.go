@@ -59,6 +59,7 @@ type Server struct {
 	slots   map[slotKey]*slot     // filled in New, read-only afterwards
 	static  map[string]staticFile // topics.opml, style.css
 	archive archiveSlots          // archive pages, cached as asked for
+	links   map[slotKey][]string  // the Link header of each topic feed; nil without a hub
 	handler http.Handler
 }
 
@@ -77,6 +78,7 @@ func New(st Store, o Options) *Server {
 		log:    o.Logger,
 		topics: make(map[string]feedloom.Topic, len(o.Topics)),
 		slots:  map[slotKey]*slot{{format: HTML}: newSlot()}, // the index page
+		links:  map[slotKey][]string{},
 	}
 	if s.log == nil {
 		s.log = slog.Default()
@@ -86,11 +88,19 @@ func New(st Store, o Options) *Server {
 		for _, f := range formats {
 			s.slots[slotKey{t.Name, f}] = newSlot()
 		}
+		if o.Hub != "" {
+			for _, f := range feedFormats {
+				s.links[slotKey{t.Name, f}] = []string{"<" + o.Hub + `>; rel="hub", <` + s.url("topics/"+t.Name+f.Ext()) + `>; rel="self"`}
+			}
+		}
 	}
 	opml, err := s.renderOPML()
 	s.static = map[string]staticFile{
 		"topics.opml": {newRendered(opml, "text/x-opml; charset=utf-8", zeroTime), err},
 		"style.css":   {newRendered(styleCSS, "text/css; charset=utf-8", zeroTime), nil},
+	}
+	for _, sf := range s.static {
+		sf.r.hdr = sf.r.headers()
 	}
 	s.handler = s.routes()
 	return s
