@@ -32,7 +32,7 @@ var (
 	}
 )
 
-func readFixture(t *testing.T) []byte {
+func readFixture(t testing.TB) []byte {
 	t.Helper()
 	b, err := os.ReadFile("testdata/article.html")
 	if err != nil {
