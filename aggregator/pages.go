@@ -47,7 +47,7 @@ const (
 	FullTextCached    = "cached"    // the article was stored already (another source, an earlier poll)
 	FullTextNotHTML   = "not_html"  // the page is not HTML
 	FullTextNoArticle = "no_article"
-	FullTextSkipped   = "skipped" // over maxPagesPerPoll
+	FullTextSkipped   = "skipped" // over maxPagesPerPoll, or the poll's context ended first
 )
 
 // metaFullText names the source meta value holding the source's full text
@@ -123,7 +123,7 @@ func (a *Aggregator) fullTexts(ctx context.Context, src feedloom.Source, items [
 			pt.content[u] = p.Content
 		}
 		pt.counts[outcome]++
-		if outcome != "canceled" { // shutting down: nothing learned about the page
+		if outcome != FullTextSkipped { // cut short: nothing learned about the page
 			pt.put[u] = p
 		}
 	}
@@ -139,11 +139,19 @@ func cachedOutcome(p store.Article) string {
 }
 
 // fetchPages fetches and extracts the pages at urls, pageWorkers at a
-// time, and returns what each gave.
+// time, and returns what each gave. When ctx has a deadline (a WebSub
+// push is stored within one), the pages get half the time left, so that
+// the items are still stored, with the feed's text where a page was cut
+// short.
 func (a *Aggregator) fetchPages(ctx context.Context, src feedloom.Source, urls []string, now time.Time) map[string]store.Article {
 	out := make(map[string]store.Article, len(urls))
 	if len(urls) == 0 {
 		return out
+	}
+	if dl, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, time.Now().Add(time.Until(dl)/2))
+		defer cancel()
 	}
 	var (
 		mu   sync.Mutex
@@ -175,13 +183,16 @@ func (a *Aggregator) fetchPage(ctx context.Context, src feedloom.Source, u strin
 	log := a.o.Logger.With(slog.String("source", src.URL), slog.String("page", u))
 	release, err := a.pageHosts.acquire(ctx, hostKey(u))
 	if err != nil {
-		p.Outcome = fetch.Classify(err)
+		p.Outcome = FullTextSkipped
 		return p
 	}
 	resp, err := a.client.Fetch(ctx, fetch.Request{URL: u, Accept: fulltext.Accept})
 	release()
 	if err != nil {
 		p.Outcome = fetch.Classify(err)
+		if ctx.Err() != nil {
+			p.Outcome = FullTextSkipped // the poll's time ran out, not the page's
+		}
 		log.Debug("full text: page not fetched", slog.String("class", p.Outcome), slog.Any("error", err))
 		return p
 	}

@@ -3,6 +3,7 @@ package aggregator_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -342,5 +343,34 @@ func TestFullTextUnderSummaryPolicy(t *testing.T) {
 	}
 	if !strings.Contains(it.Text, articleParagraphs[3]) {
 		t.Errorf("text %q lacks the article", it.Text)
+	}
+}
+
+// A pushed document is stored within a deadline: pages that do not arrive
+// in half the time left are cut short, and the items are stored with the
+// feed's summary rather than lost.
+func TestFullTextWithinPushDeadline(t *testing.T) {
+	s := newSite(t, map[string]http.HandlerFunc{"/article": func(w http.ResponseWriter, r *http.Request) {
+		<-r.Context().Done() // never answers
+	}}, "/article")
+	src := feedloom.Source{URL: s.srv.URL + "/feed", FullText: true, Republish: feedloom.RepublishFull}
+	r := newFullTextRig(t, []feedloom.Source{src}, newAggregatorFetch()) // fetch timeout: the default 30s
+	resp, err := http.Get(src.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	res, err := r.agg.Ingest(ctx, src, doc, "application/rss+xml", src.URL)
+	if err != nil || res.New != 1 || res.FullText[aggregator.FullTextSkipped] != 1 {
+		t.Fatalf("Ingest = %v, %v, full text %v; want 1 new, its page skipped", res, err, res.FullText)
+	}
+	if it := r.onlyItem(t, src.URL); !strings.Contains(it.Summary, feedSummary) {
+		t.Errorf("item summary %q, want the feed's", it.Summary)
 	}
 }
