@@ -90,7 +90,7 @@ func cmdAdd(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	c, err := e.choose(found, *pick)
+	c, err := e.choose(found, known, *pick)
 	if err != nil {
 		return err
 	}
@@ -146,7 +146,7 @@ func notKnown(known *discover.Known, u string) error {
 // there is; the -pick'th; the one the user names at a prompt when
 // standard input is a terminal. Anything else is an error that lists the
 // candidates: a script must say which one it wants.
-func (e *env) choose(found *discover.Result, pick int) (discover.Candidate, error) {
+func (e *env) choose(found *discover.Result, known *discover.Known, pick int) (discover.Candidate, error) {
 	cs := found.Candidates
 	switch {
 	case found.IsFeed:
@@ -158,7 +158,11 @@ func (e *env) choose(found *discover.Result, pick int) (discover.Candidate, erro
 	}
 	if !found.IsFeed {
 		for i, c := range cs {
-			fmt.Fprintf(e.stdout, "  %d. %s\n", i+1, strings.Join(slices.DeleteFunc([]string{c.Title, c.URL, c.Type}, func(s string) bool { return s == "" }), "  "))
+			note := ""
+			if _, ok := known.Lookup(c.URL); ok {
+				note = "(already a source)"
+			}
+			fmt.Fprintf(e.stdout, "  %d. %s\n", i+1, strings.Join(slices.DeleteFunc([]string{c.Title, c.URL, c.Type, note}, func(s string) bool { return s == "" }), "  "))
 		}
 	}
 	switch {

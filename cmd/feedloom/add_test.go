@@ -132,7 +132,8 @@ func TestAddFromPage(t *testing.T) {
 	// Several feeds, standard input not a terminal, no -pick: no guess.
 	before := readFile(t, cfg)
 	code, out, errOut = run(t, "add", srv.URL+"/news/", "-config", cfg)
-	if code != exitUsage || !strings.Contains(errOut, "choose one with -pick N") {
+	if code != exitUsage || !strings.Contains(errOut, "choose one with -pick N") ||
+		!strings.Contains(out, "  1. All news  "+srv.URL+"/news/all.xml  application/rss+xml  (already a source)\n") {
 		t.Errorf("several feeds without -pick: exit %d\n%s%s", code, out, errOut)
 	}
 	if readFile(t, cfg) != before {
@@ -290,5 +291,26 @@ func TestAddTopic(t *testing.T) {
 	}
 	if code, _, errOut := run(t, "add", srv.URL+"/a", "-topic", "nope", "-config", cfg); code != exitUsage || !strings.Contains(errOut, `no topic "nope"`) {
 		t.Errorf("unknown topic: exit %d: %s", code, errOut)
+	}
+}
+
+// TestIsTerminal: /dev/null is a character device but not a terminal, so
+// `feedloom add URL </dev/null` does not wait for an answer.
+func TestIsTerminal(t *testing.T) {
+	null, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer null.Close()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	for name, s := range map[string]any{"/dev/null": null, "pipe": r, "buffer": &bytes.Buffer{}} {
+		if isTerminal(s) {
+			t.Errorf("%s is taken for a terminal", name)
+		}
 	}
 }

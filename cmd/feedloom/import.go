@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/feedloom/feedloom"
@@ -143,9 +144,9 @@ func checkFeeds(ctx context.Context, client *fetch.Client, list []*imported, wor
 				f, err := discover.Check(ctx, client, im.URL)
 				switch {
 				case errors.Is(err, discover.ErrNotFeed):
-					im.outcome, im.detail = outcomeNotFeed, err.Error()
+					im.outcome, im.detail = outcomeNotFeed, strings.TrimPrefix(err.Error(), discover.ErrNotFeed.Error()+": ")
 				case err != nil:
-					im.outcome, im.detail = outcomeUnreachable, err.Error()
+					im.outcome, im.detail = outcomeUnreachable, strings.TrimPrefix(err.Error(), discover.ErrUnreachable.Error()+": ")
 				default:
 					im.feed = f
 				}

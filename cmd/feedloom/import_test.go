@@ -102,9 +102,9 @@ func TestImport200(t *testing.T) {
 	}
 	for _, want := range []string{
 		"unreachable (not added):\n  " + opml + ":",
-		dead + ": unreachable: fetch:",
+		dead + ": fetch: get " + dead,
 		"not a feed (not added):\n  " + opml + ":",
-		srv.URL + "/page: not a feed: " + srv.URL + "/page is an HTML page",
+		srv.URL + "/page: " + srv.URL + "/page is an HTML page",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q", want)

@@ -18,11 +18,7 @@ import (
 // progress lines, and add may ask which feed to take. Tests replace it.
 var isTerminal = func(stream any) bool {
 	f, ok := stream.(*os.File)
-	if !ok {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	return ok && isTTY(f)
 }
 
 // cmdTopicsRebuild re-files every stored item under the topics of the
