@@ -414,7 +414,7 @@ func TestArchiveHTML(t *testing.T) {
 		file(t, s.st, n, h)
 		want[fmt.Sprintf("https://p.example/%d", n)] = true
 	}
-	story := regexp.MustCompile(`<h2><a href="([^"]+)">`)
+	story := regexp.MustCompile(`<h2><a href="([^"]+)" rel="nofollow noopener noreferrer">`)
 	link := func(body []byte, class string) string {
 		m := regexp.MustCompile(`<a class="` + class + `" rel="[a-z]+" href="([^"]+)">`).FindSubmatch(body)
 		if m == nil {

@@ -108,12 +108,12 @@ func TestChromium(t *testing.T) {
 	for _, want := range []string{
 		"<h1>World</h1>",
 		// Entries, newest first, with their links.
-		`<a href="https://tass.example/news/1">Ministers meet in Geneva on missile defense</a>`,
-		`<a href="https://wire.example/news/w10">Air defense drills end early</a>`,
+		`<a href="https://tass.example/news/1" rel="nofollow noopener noreferrer">Ministers meet in Geneva on missile defense</a>`,
+		`<a href="https://wire.example/news/w10" rel="nofollow noopener noreferrer">Air defense drills end early</a>`,
 		"The foreign ministers met for three hours",
 		// Every outlet of the story, linked.
-		`<a href="https://defapress.example/news/77346">Defa Press</a>`,
-		`<a href="https://wire.example/news/w9">Wire Digest</a>`,
+		`<a href="https://defapress.example/news/77346" rel="nofollow noopener noreferrer">Defa Press</a>`,
+		`<a href="https://wire.example/news/w9" rel="nofollow noopener noreferrer">Wire Digest</a>`,
 		// Autodiscovery, one link per format.
 		`<link rel="alternate" type="application/atom+xml" title="World (Atom)" href="` + base + `topics/world.atom">`,
 		`<link rel="alternate" type="application/rss+xml" title="World (RSS)" href="` + base + `topics/world.rss">`,

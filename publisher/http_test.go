@@ -374,8 +374,8 @@ func TestHTTPPages(t *testing.T) {
 		}, alternates("world")...), alternates("tech")...)},
 		"topic page": {"/topics/world", append([]string{
 			`<h1>World</h1>`,
-			`<a href="https://b.example/2">Story 2 &lt;&amp;&gt;</a>`,
-			`<a href="https://a.example/1">Outlet 1</a>`,
+			`<a href="https://b.example/2" rel="nofollow noopener noreferrer">Story 2 &lt;&amp;&gt;</a>`,
+			`<a href="https://a.example/1" rel="nofollow noopener noreferrer">Outlet 1</a>`,
 			`<p>About 2.</p>`,
 			`<a href="https://feeds.example/loom/topics/world.json" type="application/feed+json">JSON Feed</a>`,
 		}, alternates("world")...)},

@@ -122,14 +122,14 @@ func TestSourcesHTML(t *testing.T) {
 			`<a href="https://feeds.example/loom/sources.opml">OPML</a></p>`,
 		`<link rel="alternate" type="text/x-opml" title="Sources (OPML)" href="https://feeds.example/loom/sources.opml">`,
 		`<tr class="state-ok">
-<td><a href="https://a.example/feed">Alpha</a>`,
+<td><a href="https://a.example/feed" rel="nofollow noopener noreferrer">Alpha</a>`,
 		`<td>ok</td>
 <td><time datetime="2026-03-01T12:00:00Z">1 Mar 2026 12:00 UTC</time></td>
 <td>200</td>
 <td>0</td>
 <td><time datetime="2026-03-01T12:30:00Z">1 Mar 2026 12:30 UTC</time></td>
 <td>2</td>`,
-		`<a href="http://b.example/rss">Beta Daily</a>`,
+		`<a href="http://b.example/rss" rel="nofollow noopener noreferrer">Beta Daily</a>`,
 		`<span class="error">http_5xx: fetch: unexpected status 503 &lt;script&gt;alert(1)&lt;/script&gt;</span>`,
 		`<td>failing</td>`,
 		// A file: URL is shown, not linked.

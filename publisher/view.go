@@ -70,7 +70,8 @@ func (e *entryView) Related() []outlet {
 }
 
 // AlsoReportedBy is an HTML paragraph crediting the outlets after the
-// shown one, or "" when the story has one outlet.
+// shown one, or "" when the story has one outlet. Its links point where
+// feeds said, so they carry the rel the sanitizer gives every link.
 func (e *entryView) AlsoReportedBy() string {
 	rel := e.Related()
 	if len(rel) == 0 {
@@ -83,7 +84,7 @@ func (e *entryView) AlsoReportedBy() string {
 			b.WriteString(", ")
 		}
 		if o.URL != "" {
-			fmt.Fprintf(&b, `<a href="%s">%s</a>`, html.EscapeString(o.URL), html.EscapeString(o.Name))
+			fmt.Fprintf(&b, `<a href="%s" rel="nofollow noopener noreferrer">%s</a>`, html.EscapeString(o.URL), html.EscapeString(o.Name))
 		} else {
 			b.WriteString(html.EscapeString(o.Name))
 		}
