@@ -52,7 +52,9 @@ func (a *Aggregator) Run(ctx context.Context) error {
 			}
 		}
 		for _, i := range a.push.takeKicks(a.index) {
-			if !p.taken[i] { // a poll running or waiting for its host is as good as a new one
+			if p.taken[i] {
+				p.again[i] = true // running or waiting for its host: poll again once it is done
+			} else {
 				q.Set(i, now)
 			}
 		}
@@ -82,6 +84,10 @@ func (a *Aggregator) Run(ctx context.Context) error {
 			next := f.st.NextPoll
 			if next.IsZero() { // the state could not be read or written
 				next = now.Add(a.policy.Backoff(1).Delay(rand.Float64()))
+			}
+			if p.again[f.i] {
+				delete(p.again, f.i)
+				next = now
 			}
 			q.Set(f.i, next)
 		case <-a.o.Until(wake):
@@ -186,6 +192,7 @@ type pool struct {
 	per   map[string]int   // polls running, by host
 	held  map[string][]job // due jobs waiting for their host, in order
 	taken map[int]bool     // sources whose job is running or held
+	again map[int]bool     // taken sources asked for (PollNow) meanwhile: polled again when done
 }
 
 func (a *Aggregator) newPool(ctx context.Context, hosts []string) *pool {
@@ -197,6 +204,7 @@ func (a *Aggregator) newPool(ctx context.Context, hosts []string) *pool {
 		per:   make(map[string]int),
 		held:  make(map[string][]job),
 		taken: make(map[int]bool),
+		again: make(map[int]bool),
 	}
 }
 
@@ -293,8 +301,9 @@ func (s *pushState) takeKicks(index map[string]int) []int {
 }
 
 // PollNow asks Run to poll the source with the configured URL source at
-// once, within the Workers and PerHost limits, unless a poll of it is
-// already running or waiting for its host. A URL that is not a source is
+// once, within the Workers and PerHost limits; when a poll of it is
+// already running or waiting for its host, once that one is done (one
+// poll of a source runs at a time). A URL that is not a source is
 // ignored. It is safe to call at any time; asked while Run is not
 // running, the poll happens when Run starts.
 func (a *Aggregator) PollNow(source string) {

@@ -704,3 +704,55 @@ func TestScheduleColdStartDemo(t *testing.T) {
 		}
 	}
 }
+
+// PollNow polls a source at once, and a source whose poll is running
+// once more when it is done: never two polls of one source at a time.
+func TestSchedulePollNow(t *testing.T) {
+	c := newFakeClock(start)
+	var running, most atomic.Int32
+	release := make(chan struct{})
+	hold := atomic.Bool{}
+	_, origin := newPaths(t, map[string]http.HandlerFunc{"/": func(w http.ResponseWriter, r *http.Request) {
+		n := running.Add(1)
+		defer running.Add(-1)
+		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+		}
+		if hold.Load() {
+			<-release
+		}
+		serve(busyFeed("", start, 2, 24*time.Hour))(w, r)
+	}})
+	src := feedloom.Source{URL: origin.URL + "/"}
+	agg, _, polled := newScheduled(t, c, []feedloom.Source{src}, nil)
+	agg.Poll(context.Background(), src) // polled: next poll hours away
+	take(t, polled, 1)
+	run(t, agg, c)
+
+	agg.PollNow(src.URL)
+	take(t, polled, 1)
+
+	hold.Store(true)
+	agg.PollNow(src.URL)
+	for running.Load() == 0 { // the poll reached the origin and waits there
+		time.Sleep(time.Millisecond)
+	}
+	agg.PollNow(src.URL) // while it runs
+	agg.PollNow("http://not-a-source.example/")
+	hold.Store(false)
+	close(release)
+	for i := range 2 {
+		select {
+		case <-polled:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("poll %d of 2 (the one asked for while one ran) never came", i+1)
+		}
+	}
+	if m := most.Load(); m != 1 {
+		t.Errorf("%d polls of one source ran at once, want 1", m)
+	}
+	select {
+	case r := <-polled:
+		t.Errorf("an extra poll: %v", r)
+	case <-time.After(100 * time.Millisecond):
+	}
+}

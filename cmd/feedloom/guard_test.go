@@ -189,11 +189,12 @@ func TestServeSlowloris(t *testing.T) {
 				closed.Add(1)
 			}()
 			connected <- struct{}{}
-			tick := time.NewTicker(100 * time.Millisecond) // 10 s for the whole header
+			tick := time.NewTicker(100 * time.Millisecond) // 14 s for the whole header
 			defer tick.Stop()
 			for i := range len(header) {
 				if _, err := c.Write([]byte{header[i]}); err != nil {
-					break
+					<-readDone // the server closed the connection
+					return
 				}
 				select {
 				case <-readDone:
@@ -201,13 +202,9 @@ func TestServeSlowloris(t *testing.T) {
 				case <-tick.C:
 				}
 			}
-			select {
-			case <-readDone:
-			default:
-				sentAll.Add(1)
-				c.Close()
-				<-readDone
-			}
+			sentAll.Add(1)
+			c.Close()
+			<-readDone
 		})
 	}
 	for range conns {
@@ -488,4 +485,89 @@ func newStallServer(t *testing.T, h http.HandlerFunc) *url.URL {
 		<-done
 	})
 	return &url.URL{Scheme: "http", Host: ln.Addr().String(), Path: "/"}
+}
+
+// blackHole accepts connections and never answers, counting how many are
+// open at once; a connection counts until the client closes it.
+type blackHole struct {
+	ln                   net.Listener
+	open, most, accepted atomic.Int64
+	wg                   sync.WaitGroup
+	mu                   sync.Mutex
+	conns                []net.Conn
+}
+
+func newBlackHole(t *testing.T) *blackHole {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &blackHole{ln: ln}
+	b.wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			b.accepted.Add(1)
+			n := b.open.Add(1)
+			for m := b.most.Load(); n > m && !b.most.CompareAndSwap(m, n); m = b.most.Load() {
+			}
+			b.mu.Lock()
+			b.conns = append(b.conns, c)
+			b.mu.Unlock()
+			b.wg.Go(func() {
+				io.Copy(io.Discard, c) // until the client hangs up
+				b.open.Add(-1)
+			})
+		}
+	})
+	t.Cleanup(func() {
+		ln.Close()
+		b.mu.Lock()
+		for _, c := range b.conns {
+			c.Close()
+		}
+		b.mu.Unlock()
+		b.wg.Wait()
+	})
+	return b
+}
+
+// Case 14: 300 sources at a server that accepts and never answers, with
+// 8 workers. At most 8 fetches are open at once (the goroutines stay
+// bounded by the pool, not by the sources), each is given up at
+// fetch.timeout and the next sources are polled, the site keeps
+// answering, and serve stops within its deadline.
+func TestServeFleetExhaustion(t *testing.T) {
+	noLeaks(t)
+	base, _ := goroutines()
+	hole := newBlackHole(t)
+	var srcs []string
+	for i := range 300 {
+		srcs = append(srcs, fmt.Sprintf("http://%s/feed/%d", hole.ln.Addr(), i))
+	}
+	g := startGuardServe(t, "poll:\n  workers: 8\n  per_host: 1024\nfetch:\n  timeout: 1s\n  allow: [127.0.0.1/32]\nserver:\n  shutdown_timeout: 2s\n", srcs...)
+
+	peak := 0
+	eventually(t, 60*time.Second, "three waves of 8 fetches", func() bool {
+		n, _ := goroutines()
+		peak = max(peak, n)
+		return hole.accepted.Load() >= 24 && hole.most.Load() == 8
+	})
+	for _, p := range []string{"/healthz", "/topics/all.rss", "/sources.json"} {
+		if resp, _ := g.do(t, "GET", p, nil); resp.StatusCode != 200 {
+			t.Errorf("GET %s while every worker hangs: %d", p, resp.StatusCode)
+		}
+	}
+	if m := hole.most.Load(); m > 8 {
+		t.Errorf("%d fetches open at once, want at most 8 (poll.workers)", m)
+	}
+	t.Logf("goroutines: %d before serve, %d at the peak", base, peak)
+	// 300 sources polled at once would take 300 goroutines and more.
+	if peak-base > 150 {
+		t.Errorf("%d goroutines at the peak, %d before serve: not bounded by the pool", peak, base)
+	}
+	stopWithin(t, g, 2*time.Second+5*time.Second)
 }
