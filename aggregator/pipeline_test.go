@@ -72,9 +72,14 @@ var feedFormats = []publisher.Format{publisher.RSS, publisher.Atom, publisher.JS
 // (description, content, content_html) and the HTML page pass htmlcheck;
 // every link and enclosure URL is absolute http(s).
 func (p *pipeline) render(ctx context.Context) (*rendered, error) {
+	return renderChecked(ctx, p.st, p.pub, "all")
+}
+
+// renderChecked is pipeline.render for topic of any store pub publishes.
+func renderChecked(ctx context.Context, st publisher.Store, pub *publisher.Server, topic string) (*rendered, error) {
 	r := &rendered{raw: map[publisher.Format][]byte{}, feeds: map[publisher.Format]*gofeed.Feed{}}
 	var err error
-	if r.entries, err = p.st.TopicEntries(ctx, "all", pipelineLimit); err != nil {
+	if r.entries, err = st.TopicEntries(ctx, topic, pipelineLimit); err != nil {
 		return nil, err
 	}
 	var ids []string
@@ -83,7 +88,7 @@ func (p *pipeline) render(ctx context.Context) (*rendered, error) {
 	}
 	slices.Sort(ids)
 	for _, f := range append(feedFormats, publisher.HTML) {
-		rd, err := p.pub.Render(ctx, "all", f)
+		rd, err := pub.Render(ctx, topic, f)
 		if err != nil {
 			return nil, fmt.Errorf("render %v: %w", f, err)
 		}
@@ -378,7 +383,7 @@ func TestGUIDSpoofing(t *testing.T) {
 
 // readXSSCorpus returns the hostile HTML fragments of the sanitizer's
 // tests (aggregator/normalize/testdata/xss), by name.
-func readXSSCorpus(t *testing.T) map[string]string {
+func readXSSCorpus(t testing.TB) map[string]string {
 	t.Helper()
 	files, err := filepath.Glob(filepath.Join("normalize", "testdata", "xss", "*.html"))
 	if err != nil || len(files) == 0 {
