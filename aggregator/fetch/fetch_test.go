@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"runtime"
 	"strconv"
@@ -17,6 +16,7 @@ import (
 	"time"
 
 	"github.com/feedloom/feedloom/aggregator/fetch"
+	"github.com/feedloom/feedloom/internal/loopbacktest"
 )
 
 func TestFetchSendsHeaders(t *testing.T) {
@@ -343,18 +343,7 @@ func TestFetchRejectsAnnouncedLengthEarly(t *testing.T) {
 	}
 }
 
-// gzipZeros streams n bytes of zeros, gzip-compressed, to w without holding
-// them in memory; it stops when the client stops reading.
-func gzipZeros(w io.Writer, n int64) {
-	zw, _ := gzip.NewWriterLevel(w, gzip.BestSpeed)
-	chunk := make([]byte, 64<<10)
-	for ; n > 0; n -= int64(len(chunk)) {
-		if _, err := zw.Write(chunk[:min(n, int64(len(chunk)))]); err != nil {
-			return
-		}
-	}
-	zw.Close()
-}
+var gzipZeros = loopbacktest.GzipZeros
 
 // A gzip bomb: 1 GiB of zeros, about 1 MB on the wire. It must stop at the
 // default 10 MiB after decompression, without using memory in proportion

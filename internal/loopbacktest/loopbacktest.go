@@ -4,6 +4,8 @@
 package loopbacktest
 
 import (
+	"compress/gzip"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -55,4 +57,18 @@ func ServerOn(t testing.TB, addr string, h http.Handler) (*httptest.Server, *Lis
 	srv.Start()
 	t.Cleanup(srv.Close)
 	return srv, srv.Listener.(*Listener)
+}
+
+// GzipZeros streams n bytes of zeros, gzip-compressed, to w without
+// holding them in memory (a gzip bomb: 1 GiB is about 1 MB on the wire);
+// it stops when the client stops reading.
+func GzipZeros(w io.Writer, n int64) {
+	zw, _ := gzip.NewWriterLevel(w, gzip.BestSpeed)
+	chunk := make([]byte, 64<<10)
+	for ; n > 0; n -= int64(len(chunk)) {
+		if _, err := zw.Write(chunk[:min(n, int64(len(chunk)))]); err != nil {
+			return
+		}
+	}
+	zw.Close()
 }
