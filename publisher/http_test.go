@@ -230,14 +230,38 @@ func TestHTTPConditional(t *testing.T) {
 	}
 }
 
-// TestHTTPETagFollowsContent: the ETag changes iff the bytes do, even
-// though the store's version changes on every write.
+// TestHTTPETagFollowsContent: the ETag changes iff the bytes do, for
+// every format and both encodings, even though the store's version
+// changes on every write; the identity and gzip variants never share one.
 func TestHTTPETagFollowsContent(t *testing.T) {
 	s := newSite(t)
-	etag := func() string {
+	type variant struct {
+		path, enc string
+	}
+	var variants []variant
+	for _, f := range formats {
+		for _, enc := range []string{"identity", "gzip"} {
+			variants = append(variants, variant{"/topics/world" + f.Ext(), enc})
+		}
+	}
+	type seen struct{ etag, body string }
+	snapshot := func() map[variant]seen {
 		t.Helper()
-		resp, _ := s.do(t, "GET", "/topics/world.atom")
-		return resp.Header.Get("ETag")
+		out := make(map[variant]seen)
+		etags := make(map[string]variant)
+		for _, v := range variants {
+			resp, body := s.do(t, "GET", v.path, "Accept-Encoding: "+v.enc)
+			if v.enc == "gzip" {
+				body = gunzip(t, body)
+			}
+			e := resp.Header.Get("ETag")
+			if other, dup := etags[e]; dup {
+				t.Errorf("%v and %v share the ETag %s", v, other, e)
+			}
+			etags[e] = v
+			out[v] = seen{e, string(body)}
+		}
+		return out
 	}
 	version := func() uint64 {
 		v, err := s.st.TopicVersion(context.Background(), "world")
@@ -246,34 +270,43 @@ func TestHTTPETagFollowsContent(t *testing.T) {
 		}
 		return v
 	}
-	e1, v1 := etag(), version()
+	compare := func(step string, before, after map[variant]seen, wantChange bool) {
+		t.Helper()
+		for _, v := range variants {
+			b, a := before[v], after[v]
+			if (a.etag != b.etag) != (a.body != b.body) {
+				t.Errorf("%s: %v: ETag changed %v, bytes changed %v", step, v, a.etag != b.etag, a.body != b.body)
+			}
+			if (a.body != b.body) != wantChange {
+				t.Errorf("%s: %v: bytes changed %v, want %v", step, v, a.body != b.body, wantChange)
+			}
+		}
+	}
+	s1, v1 := snapshot(), version()
 
 	// The same item again: a new version, the same content.
 	save(t, s.st, storeItem("https://a.example", "1", t0, "world"))
 	if v := version(); v == v1 {
 		t.Fatalf("version %d unchanged by a write; this test needs it to move", v)
 	}
-	if e := etag(); e != e1 {
-		t.Errorf("unchanged content: ETag %s → %s", e1, e)
-	}
+	s2 := snapshot()
+	compare("same item written again", s1, s2, false)
 
 	// A changed title: new content, new ETag; the old one no longer matches.
 	it := storeItem("https://a.example", "1", t0, "world")
 	it.Title = "Edited"
 	save(t, s.st, it)
-	e2 := etag()
-	if e2 == e1 {
-		t.Errorf("edited entry kept ETag %s", e1)
-	}
-	if resp, _ := s.do(t, "GET", "/topics/world.atom", "If-None-Match: "+e1); resp.StatusCode != 200 {
-		t.Errorf("old ETag: status %d, want 200", resp.StatusCode)
+	s3 := snapshot()
+	compare("edited entry", s2, s3, true)
+	for _, v := range variants {
+		if resp, _ := s.do(t, "GET", v.path, "Accept-Encoding: "+v.enc, "If-None-Match: "+s2[v].etag); resp.StatusCode != 200 {
+			t.Errorf("%v: the old ETag: status %d, want 200", v, resp.StatusCode)
+		}
 	}
 
 	// Another topic's write leaves this one alone.
 	save(t, s.st, storeItem("https://c.example", "3", t0, "tech"))
-	if e := etag(); e != e2 {
-		t.Errorf("write to another topic: ETag %s → %s", e2, e)
-	}
+	compare("write to another topic", s3, snapshot(), false)
 }
 
 func TestHTTPHeaders(t *testing.T) {
