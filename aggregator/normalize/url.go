@@ -178,21 +178,17 @@ func trimURL(s string) string {
 // equal. A trailing dot is dropped. ok is false for a host with characters
 // no DNS name or IP literal has (net/url accepts "<", ">" and quotes there).
 func canonicalHost(host string) (string, bool) {
-	host = strings.TrimSuffix(host, ".")
-	if host == "" || strings.HasPrefix(host, ".") || strings.Contains(host, "..") {
-		// An empty label: no such host.
-		return "", false
-	}
 	for i := 0; i < len(host); i++ {
 		if host[i] >= 0x80 {
 			a, err := idna.Lookup.ToASCII(host)
-			if err != nil || a == "" {
+			if err != nil {
 				return "", false
 			}
-			return a, true
+			host = a // checked below like any ASCII host
+			break
 		}
 	}
-	host = strings.ToLower(host)
+	host = strings.TrimSuffix(strings.ToLower(host), ".")
 	if strings.Contains(host, ":") {
 		// An IPv6 literal (url.URL.Hostname has removed the brackets).
 		a, err := netip.ParseAddr(host)
@@ -200,6 +196,10 @@ func canonicalHost(host string) (string, bool) {
 			return "", false
 		}
 		return a.String(), true
+	}
+	if host == "" || strings.HasPrefix(host, ".") || strings.HasSuffix(host, ".") || strings.Contains(host, "..") {
+		// An empty label: no such host.
+		return "", false
 	}
 	for i := 0; i < len(host); i++ {
 		c := host[i]
