@@ -116,9 +116,14 @@ func cmdAdd(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	out, next, err := config.AddSources(cfg.File, data, []feedloom.Source{src})
-	if err == nil && byURL {
-		out, next, err = config.AddTopicSource(cfg.File, out, *topic, src.URL)
+	// The topic first: its errors then name lines of the file as it is.
+	out := data
+	if byURL {
+		out, _, err = config.AddTopicSource(cfg.File, out, *topic, src.URL)
+	}
+	var next *config.Config
+	if err == nil {
+		out, next, err = config.AddSources(cfg.File, out, []feedloom.Source{src})
 	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", cfg.File, err)

@@ -69,6 +69,8 @@ topics:
     match:
       sources:
         - Wire
+  - name: flowlist
+    match: {sources: [Wire]}
 `
 
 func addConfig(t *testing.T) (dir, cfg string) {
@@ -271,6 +273,7 @@ func TestAddTopic(t *testing.T) {
 		"/a": {"application/rss+xml", feedOf("A", 1)},
 		"/b": {"application/rss+xml", feedOf("B", 1)},
 		"/c": {"application/rss+xml", feedOf("C", 1)},
+		"/d": {"application/rss+xml", feedOf("D", 1)},
 	})
 	_, cfg := addConfig(t)
 	for _, tc := range []struct{ path, topic, say, file string }{
@@ -288,6 +291,17 @@ func TestAddTopic(t *testing.T) {
 	}
 	if code, out, errOut := run(t, "check", "-config", cfg); code != 0 || !strings.Contains(out, "5 sources") {
 		t.Errorf("the edited config: exit %d %s%s", code, out, errOut)
+	}
+	// A list written [A, B] is not rewritten; the message names its line
+	// in the file as it is.
+	before := readFile(t, cfg)
+	line := strings.Count(before[:strings.Index(before, "match: {sources: [Wire]}")], "\n") + 1
+	code, _, errOut := run(t, "add", srv.URL+"/d", "-topic", "flowlist", "-config", cfg)
+	if want := fmt.Sprintf(`line %d: topic "flowlist"'s match.sources is written as a flow list`, line); code != exitError || !strings.Contains(errOut, want) {
+		t.Errorf("flow list: exit %d: %s, want %q", code, errOut, want)
+	}
+	if readFile(t, cfg) != before {
+		t.Error("the refused -topic changed the config")
 	}
 	if code, _, errOut := run(t, "add", srv.URL+"/a", "-topic", "nope", "-config", cfg); code != exitUsage || !strings.Contains(errOut, `no topic "nope"`) {
 		t.Errorf("unknown topic: exit %d: %s", code, errOut)

@@ -68,6 +68,9 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 		if u, err := url.Parse(o.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			im.outcome, im.detail = outcomeUnreachable, "not an http or https URL"
 			continue
+		} else if u.User != nil {
+			im.outcome, im.detail = outcomeUnreachable, "the URL holds a user name or password, which a config does not keep"
+			continue
 		}
 		if _, ok := known.Lookup(o.URL); ok {
 			im.outcome = outcomePresent
@@ -108,10 +111,14 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 		}
 		known.Add(feedloom.Source{URL: im.feed.URL})
 		im.outcome = outcomeAdded
+		tags := append(append([]string{im.Folder}, im.Categories...), extra...)
+		for i, t := range tags {
+			tags[i] = oneLine(t)
+		}
 		srcs = append(srcs, feedloom.Source{
 			URL:  im.feed.URL,
-			Name: cmp.Or(im.Title, im.feed.Title),
-			Tags: cleanTags(append(append([]string{im.Folder}, im.Categories...), extra...)),
+			Name: cmp.Or(oneLine(im.Title), im.feed.Title),
+			Tags: cleanTags(tags),
 		})
 	}
 	if len(srcs) > 0 {

@@ -80,7 +80,7 @@ func TestImport200(t *testing.T) {
 		b.WriteString("</outline>\n")
 	}
 	fmt.Fprintf(&b, "<outline text=\"Dead\" xmlUrl=%q/>\n<outline text=\"Page\" xmlUrl=\"%s/page\"/>\n", dead, srv.URL)
-	fmt.Fprintf(&b, "<outline text=\"Top level\" xmlUrl=\"%s/feed/top\"/>\n<outline text=\"Again\" xmlUrl=\"%s/feed/top\"/>\n", srv.URL, srv.URL)
+	fmt.Fprintf(&b, "<outline text=\"Top&#9;level\" xmlUrl=\"%s/feed/top\"/>\n<outline text=\"Again\" xmlUrl=\"%s/feed/top\"/>\n", srv.URL, srv.URL)
 	opml := filepath.Join(dir, "subs.opml")
 	writeOPML(t, opml, b.String())
 	if outlines, err := config.ReadOPML(opml); err != nil || len(outlines) != 200 {
@@ -159,10 +159,11 @@ func TestImportGuard(t *testing.T) {
 	dir := t.TempDir()
 	cfg := writeConfig(t, dir, "sources:\n  - url: https://wire.example/rss\n")
 	opml := filepath.Join(dir, "subs.opml")
-	writeOPML(t, opml, fmt.Sprintf("<outline text=\"A\" xmlUrl=\"%[1]s/feed/a\"/><outline text=\"B\" xmlUrl=\"%[1]s/feed/b\"/>\n", srv.URL))
+	writeOPML(t, opml, fmt.Sprintf("<outline text=\"A\" xmlUrl=\"%[1]s/feed/a\"/><outline text=\"B\" xmlUrl=\"%[1]s/feed/b\"/>\n"+
+		"<outline text=\"C\" xmlUrl=\"http://user:secret@%[2]s/feed/c\"/>\n", srv.URL, srv.Listener.Addr()))
 	code, out, errOut := run(t, "import", opml, "-config", cfg)
-	if code != 0 || !strings.Contains(out, "0 added to "+cfg+", 0 already present, 2 unreachable, 0 not a feed") ||
-		!strings.Contains(out, "refusing to connect") {
+	if code != 0 || !strings.Contains(out, "0 added to "+cfg+", 0 already present, 3 unreachable, 0 not a feed") ||
+		!strings.Contains(out, "refusing to connect") || !strings.Contains(out, "holds a user name or password") {
 		t.Errorf("exit %d\n%s%s", code, out, errOut)
 	}
 	if n := cl.Accepts(); n != 0 {

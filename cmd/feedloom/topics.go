@@ -9,6 +9,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode"
 
 	"github.com/feedloom/feedloom"
 	"github.com/feedloom/feedloom/publisher/rules"
@@ -146,9 +147,11 @@ func parseWithName(e *env, fs *flag.FlagSet, args []string) (string, error) {
 	return name, nil
 }
 
-// oneLine keeps a table row on one line.
+// oneLine keeps a table row on one line, and makes text from an OPML
+// file fit a config value: control characters (a tab written as &#9;)
+// become spaces, and runs of spaces one.
 func oneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
+	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }), " ")
 }
 
 // days is a duration flag that also takes days: 7d, 1d12h.
