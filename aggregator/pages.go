@@ -79,13 +79,14 @@ func (a *Aggregator) fullTexts(ctx context.Context, src feedloom.Source, items [
 	if err != nil {
 		return nil, err
 	}
-	var urls []string
+	sel := src.FullTextSelector
+	var keys []string
 	for _, it := range keyed {
 		if it.URL != "" {
-			urls = append(urls, it.URL)
+			keys = append(keys, articleKey(it.URL, sel))
 		}
 	}
-	pages, err := a.st.Articles(ctx, urls)
+	stored, err := a.st.Articles(ctx, keys)
 	if err != nil {
 		return nil, err
 	}
@@ -96,7 +97,8 @@ func (a *Aggregator) fullTexts(ctx context.Context, src feedloom.Source, items [
 		if it.URL == "" {
 			continue
 		}
-		p, ok := pages[it.URL]
+		key := articleKey(it.URL, sel)
+		p, ok := stored[key]
 		if ok && p.Outcome == "ok" {
 			pt.content[it.URL] = p.Content
 		}
@@ -107,7 +109,7 @@ func (a *Aggregator) fullTexts(ctx context.Context, src feedloom.Source, items [
 		case ok && (p.Outcome == "ok" || now.Sub(p.Fetched) < pageRetry):
 			pt.counts[cachedOutcome(p)]++
 			p.Used = now
-			pt.put[it.URL] = p
+			pt.put[key] = p
 		case queued[it.URL]:
 		case len(fetchURLs) >= maxPagesPerPoll:
 			pt.counts[FullTextSkipped]++
@@ -124,10 +126,20 @@ func (a *Aggregator) fullTexts(ctx context.Context, src feedloom.Source, items [
 		}
 		pt.counts[outcome]++
 		if outcome != FullTextSkipped { // cut short: nothing learned about the page
-			pt.put[u] = p
+			pt.put[articleKey(u, sel)] = p
 		}
 	}
 	return pt, nil
+}
+
+// articleKey is what the article of the page at u is stored under: the
+// URL, and the selector it was taken with, if any, since another selector
+// takes another block of the same page.
+func articleKey(u, selector string) string {
+	if selector == "" {
+		return u
+	}
+	return u + "\x00" + selector
 }
 
 // cachedOutcome is how a new item that found its page stored is counted.

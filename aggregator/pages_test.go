@@ -222,12 +222,14 @@ func TestFullTextFromArticlePage(t *testing.T) {
 	}
 }
 
-// A second source linking the same article takes the stored page.
+// A second source linking the same article takes the stored page; a
+// source taking another block of the page with a selector fetches it.
 func TestFullTextSharedBySources(t *testing.T) {
 	s := newSite(t, map[string]http.HandlerFunc{"/article": serveFile(t, articleFixture)}, "/article")
 	a := feedloom.Source{URL: s.srv.URL + "/feed", FullText: true, Republish: feedloom.RepublishFull}
 	b := feedloom.Source{URL: s.srv.URL + "/feed?edition=intl", FullText: true, Republish: feedloom.RepublishFull}
-	r := newFullTextRig(t, []feedloom.Source{a, b}, newAggregatorFetch())
+	c := feedloom.Source{URL: s.srv.URL + "/feed?edition=comments", FullText: true, FullTextSelector: "#comments", Republish: feedloom.RepublishFull}
+	r := newFullTextRig(t, []feedloom.Source{a, b, c}, newAggregatorFetch())
 	r.poll(t, a)
 	res := r.poll(t, b)
 	if res.New != 1 || res.FullText[aggregator.FullTextCached] != 1 {
@@ -238,6 +240,12 @@ func TestFullTextSharedBySources(t *testing.T) {
 	}
 	if it := r.onlyItem(t, b.URL); !strings.Contains(it.Content, articleParagraphs[0]) {
 		t.Errorf("second source's item has no article: %q", it.Content)
+	}
+	if res := r.poll(t, c); res.FullText[aggregator.FullTextExtracted] != 1 || s.count("/article") != 2 {
+		t.Errorf("source with a selector: full text %v, page requested %d times; want its own fetch", res.FullText, s.count("/article"))
+	}
+	if it := r.onlyItem(t, c.URL); !strings.Contains(it.Content, "my cellar has flooded") || strings.Contains(it.Content, articleParagraphs[0]) {
+		t.Errorf("source with a selector got %q", it.Content)
 	}
 }
 

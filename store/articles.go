@@ -13,9 +13,10 @@ import (
 )
 
 // An Article is what fetching an item's web page for its full text gave:
-// the article, or why there is none. It is kept by the page's canonical
-// URL, so that a later poll, or another source linking the same article,
-// does not fetch the page again.
+// the article, or why there is none. It is kept by a key the caller
+// makes of the page's canonical URL (and how the article was taken), so
+// that a later poll, or another source linking the same article, does not
+// fetch the page again.
 type Article struct {
 	// Content is the article as sanitized HTML; empty when Outcome is not
 	// "ok".
@@ -29,47 +30,46 @@ type Article struct {
 	Used time.Time `json:"used"`
 }
 
-// ErrArticleKey is returned by PutArticle for an empty URL.
-var ErrArticleKey = errors.New("store: article needs a URL")
+// ErrArticleKey is returned by PutArticle for an empty key.
+var ErrArticleKey = errors.New("store: article needs a key")
 
-// Articles returns the articles stored for the pages at urls, by URL; a URL with none is
-// absent from the map.
-func (s *Store) Articles(ctx context.Context, urls []string) (map[string]Article, error) {
+// Articles returns the articles stored under keys, by key; a key with
+// none is absent from the map.
+func (s *Store) Articles(ctx context.Context, keys []string) (map[string]Article, error) {
 	out := make(map[string]Article)
 	err := s.view(ctx, func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketArticles)
-		for _, u := range urls {
-			v := b.Get([]byte(u))
+		for _, k := range keys {
+			v := b.Get([]byte(k))
 			if v == nil {
 				continue
 			}
 			p, err := decodeArticle(v)
 			if err != nil {
-				return fmt.Errorf("store: decode article %q: %w", u, err)
+				return fmt.Errorf("store: decode article %q: %w", k, err)
 			}
-			out[u] = p
+			out[k] = p
 		}
 		return nil
 	})
 	return out, err
 }
 
-// PutArticle stores p as what the page at url gave, replacing any earlier
-// one.
-func (w *Writer) PutArticle(url string, p Article) error {
-	if url == "" {
+// PutArticle stores p under key, replacing any earlier article there.
+func (w *Writer) PutArticle(key string, p Article) error {
+	if key == "" {
 		return ErrArticleKey
 	}
 	v, err := json.Marshal(p)
 	if err != nil {
-		return fmt.Errorf("store: encode article %q: %w", url, err)
+		return fmt.Errorf("store: encode article %q: %w", key, err)
 	}
-	return w.tx.Bucket(bucketArticles).Put([]byte(url), append(timeKey(p.Used, ""), v...))
+	return w.tx.Bucket(bucketArticles).Put([]byte(key), append(timeKey(p.Used, ""), v...))
 }
 
-// decodeArticle reads a stored article: the time it was last used (8 bytes, as
-// timeKey writes it, so that retention reads no more) and the Article as
-// JSON.
+// decodeArticle reads a stored article: the time it was last used (8
+// bytes, as timeKey writes it, so that retention reads no more) and the
+// Article as JSON.
 func decodeArticle(v []byte) (Article, error) {
 	var p Article
 	if len(v) < 8 {

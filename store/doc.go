@@ -35,7 +35,7 @@
 //	source_meta  source URL + 0x00 + name → the value a caller stored (see Writer.PutSourceMeta)
 //	near         published week (4 bytes) + band length (1) + band + published (8) + item ID → nil
 //	near_sig     item ID → story ID, published, bands and signature (see near.go)
-//	articles     page's canonical URL → last used (8 bytes) + Article (JSON): an item page's full text, or why there is none
+//	articles     page's canonical URL [+ 0x00 + CSS selector] → last used (8 bytes) + Article (JSON): an item page's full text, or why there is none
 //
 // # Caveats
 //
