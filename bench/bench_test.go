@@ -99,3 +99,21 @@ func TestFeeds(t *testing.T) {
 		t.Errorf("hostIP: %s %s %s", hostIP(0), hostIP(253), hostIP(254))
 	}
 }
+
+// TestLoadSmoke runs the load test small and short, so the command keeps
+// working: both phases serve requests, none fails.
+func TestLoadSmoke(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var out, errs bytes.Buffer
+	phases, err := runLoad(ctx, []string{"-subscribers", "8", "-sources", "20", "-items", "3", "-duration", "1s"}, &out, &errs)
+	if err != nil {
+		t.Fatalf("load: %v\n%s%s", err, out.String(), errs.String())
+	}
+	if len(phases) != 2 || phases[0].Requests == 0 || phases[1].Requests == 0 {
+		t.Fatalf("phases %+v: want two, each with requests", phases)
+	}
+	if !strings.Contains(out.String(), "while polling ÷ baseline") {
+		t.Errorf("report without the ratio:\n%s", out.String())
+	}
+}

@@ -7,6 +7,9 @@
 //
 //	go run ./bench -sources 10000 -items 20
 //
+// "go run ./bench load" is the load test instead: subscribers fetching
+// topic feeds with and without polling going on (load.go).
+//
 // The origins run in a child process (this binary, re-executed), so the
 // CPU and memory figures are the aggregator's alone. See BENCHMARKS.md.
 package main
@@ -49,7 +52,13 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if _, err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+	var err error
+	if len(os.Args) > 1 && os.Args[1] == "load" {
+		_, err = runLoad(ctx, os.Args[2:], os.Stdout, os.Stderr)
+	} else {
+		_, err = run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	}
+	if err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(os.Stderr, "bench:", err)
 		}
@@ -165,12 +174,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (*Report,
 		fs.Usage()
 		return nil, errors.New("bad arguments")
 	}
-	load, _ := os.ReadFile("/proc/loadavg")
 	g := gen{Sources: o.sources, Items: o.items, PerHost: o.perHost, Wire: o.wire, Seed: o.seed, T0: time.Now().Unix()}
 	rep := &Report{Setup: Setup{
 		Sources: o.sources, Items: o.items, Hosts: g.hosts(), PerHost: o.perHost,
 		Cluster: o.cluster, Wire: o.wire, Change: o.change, GOMAXPROCS: runtimeCPUs(),
-		Load: strings.Join(strings.Fields(string(load))[:min(3, len(strings.Fields(string(load))))], " "),
+		Load: loadAverage(),
 		Poll: "Aggregator.PollAll",
 	}}
 
@@ -476,6 +484,13 @@ func round(d time.Duration) time.Duration {
 }
 
 func mb(b int64) string { return fmt.Sprintf("%.0f MB", float64(b)/1e6) }
+
+// loadAverage is the machine's 1, 5 and 15 minute load averages.
+func loadAverage() string {
+	b, _ := os.ReadFile("/proc/loadavg")
+	f := strings.Fields(string(b))
+	return strings.Join(f[:min(3, len(f))], " ")
+}
 
 func runtimeCPUs() int { return runtime.GOMAXPROCS(0) }
 
