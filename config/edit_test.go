@@ -192,3 +192,26 @@ func TestReadOPMLFolders(t *testing.T) {
 		t.Errorf("outlines %q, want %q", got, want)
 	}
 }
+
+// TestWriteFileThroughLink: a config reached through a symbolic link is
+// replaced where the link points; the link stays a link.
+func TestWriteFileThroughLink(t *testing.T) {
+	dir := t.TempDir()
+	real := filepath.Join(dir, "real.yaml")
+	link := filepath.Join(dir, "feedloom.yaml")
+	if err := os.WriteFile(real, []byte("old"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("real.yaml", link); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFile(link, []byte("old"), []byte("new")); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link was replaced by a file (%v)", err)
+	}
+	if b, _ := os.ReadFile(real); string(b) != "new" {
+		t.Errorf("the linked file holds %q, want \"new\"", b)
+	}
+}
