@@ -223,8 +223,8 @@ func TestCompactShrinksAndKeepsLiveItems(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	ids := fill(t, s, 4000, 4000, t0) // 16 MB of content
-	cut := t0.Add(3900 * time.Minute)
+	ids := fill(t, s, 2000, 4000, t0) // 8 MB of content
+	cut := t0.Add(1900 * time.Minute)
 	if _, err := s.Prune(ctx, store.Retention{Before: cut}, cut); err != nil {
 		t.Fatal(err)
 	}
@@ -332,7 +332,7 @@ func TestCompactKilled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ids := fill(t, s, 3000, 2000, t0)
+	ids := fill(t, s, 1000, 2000, t0)
 	s.Close()
 	ctx := context.Background()
 	// One whole compaction gives the span to kill in.
@@ -344,7 +344,8 @@ func TestCompactKilled(t *testing.T) {
 	span := time.Since(start)
 	rng := rand.New(rand.NewPCG(7, 7))
 	var killed, midway, finished int
-	for round := range 12 {
+	const rounds = 8
+	for round := range rounds {
 		cmd, wait := startCompactChild(t, path)
 		select {
 		case err := <-wait:
@@ -373,7 +374,7 @@ func TestCompactKilled(t *testing.T) {
 			t.Fatalf("round %d: %d items of %d, %v", round, len(items), len(ids), err)
 		}
 	}
-	t.Logf("compaction takes %s; of 12, %d killed (%d with the copy half written), %d finished", span, killed, midway, finished)
+	t.Logf("compaction takes %s; of %d, %d killed (%d with the copy half written), %d finished", span, rounds, killed, midway, finished)
 	if midway == 0 {
 		t.Error("no compaction was killed while copying: the test proved nothing")
 	}
