@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -570,4 +571,111 @@ func TestServeFleetExhaustion(t *testing.T) {
 		t.Errorf("%d goroutines at the peak, %d before serve: not bounded by the pool", peak, base)
 	}
 	stopWithin(t, g, 2*time.Second+5*time.Second)
+}
+
+// Case 38 with a real signal: a feedloom serve process gets SIGTERM while
+// a feed drips its body. It exits 0 within server.shutdown_timeout, the
+// download is cancelled, and the store opens at once afterwards with every
+// item the process stored.
+func TestServeSIGTERM(t *testing.T) {
+	good := newOrigin(t, rss("Good",
+		rssItem("g1", "First story", "https://example.org/g1", "Sat, 11 May 2019 10:41:00 +0300", "one"),
+		rssItem("g2", "Second story", "https://example.org/g2", "Sat, 11 May 2019 11:41:00 +0300", "two")))
+	reached, cancelled := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	slow := newStallServer(t, func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `<rss version="2.0"><channel><title>Slow</title>`)
+		w.(http.Flusher).Flush()
+		once.Do(func() { close(reached) })
+		<-r.Context().Done()
+		close(cancelled)
+	})
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir, fmt.Sprintf(`listen: 127.0.0.1:0
+store: feedloom.db
+server:
+  shutdown_timeout: 2s
+fetch:
+  timeout: 10m
+  allow: [127.0.0.1/32]
+sources:
+  - url: %s
+  - url: %s
+topics:
+  - name: all
+`, good.srv.URL, slow.String()))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := command(ctx, "serve", "-config", cfg)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := bufio.NewScanner(stdout)
+	addr := ""
+	for addr == "" && lines.Scan() {
+		if _, rest, ok := strings.Cut(lines.Text(), "(listening on "); ok {
+			addr = strings.TrimSuffix(rest, ")")
+		}
+	}
+	if addr == "" {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("serve did not say where it listens; stderr:\n%s", stderr.String())
+	}
+	rest := make(chan string, 1)
+	go func() {
+		var b strings.Builder
+		for lines.Scan() {
+			b.WriteString(lines.Text() + "\n")
+		}
+		rest <- b.String()
+	}()
+	g := &guardServe{base: "http://" + addr, client: &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{}}}
+	defer g.client.CloseIdleConnections()
+	eventually(t, 20*time.Second, "the good feed's items in the topic", func() bool {
+		_, body := g.do(t, "GET", "/topics/all.json", nil)
+		return strings.Contains(body, "First story") && strings.Contains(body, "Second story")
+	})
+	select {
+	case <-reached:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the slow download never started")
+	}
+
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Errorf("serve after SIGTERM: %v; stderr:\n%s", err, stderr.String())
+		}
+	case <-time.After(2*time.Second + 10*time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("serve still running after SIGTERM; stderr:\n%s", stderr.String())
+	}
+	if out := <-rest; !strings.Contains(out, "feedloom: stopped") {
+		t.Errorf("serve's output after SIGTERM: %q, want it to say it stopped", out)
+	}
+	select {
+	case <-cancelled:
+	case <-time.After(5 * time.Second):
+		t.Error("the slow download was not cancelled")
+	}
+	st, err := store.Open(filepath.Join(dir, "feedloom.db"), store.Options{LockTimeout: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatalf("reopening the store after SIGTERM: %v", err)
+	}
+	defer st.Close()
+	if items, err := st.Items(context.Background(), store.ItemQuery{}); err != nil || len(items) != 2 {
+		t.Errorf("after SIGTERM the store holds %d items (%v), want the 2 served before", len(items), err)
+	}
 }
