@@ -169,7 +169,8 @@ func TestRollbackOnPanic(t *testing.T) {
 }
 
 // Case 35: past MaxSize, a write fails with ErrFull and a message naming
-// the setting; the store stays readable and checks clean.
+// the setting; the store stays readable and checks clean, and retention
+// can still free room.
 func TestMaxSizeGivesErrFull(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "feedloom.db")
 	const max = 8 << 20
@@ -211,6 +212,20 @@ func TestMaxSizeGivesErrFull(t *testing.T) {
 	// Writes that fit in the file still succeed.
 	if err := s.Update(ctx, func(w *store.Writer) error { return w.PutSourceMeta("http://big/feed", "note", []byte("ok")) }); err != nil {
 		t.Errorf("a small write after ErrFull: %v", err)
+	}
+	// Retention can still make room: Prune falls back to smaller batches
+	// when a batch does not fit; then new items fit again.
+	n, err := s.Prune(ctx, store.Retention{Before: t0.Add(time.Duration(stored/2) * time.Minute)}, t0.Add(1000*time.Hour))
+	if err != nil || n != stored/2 {
+		t.Fatalf("prune of a full store: %d removed, %v; want %d", n, err, stored/2)
+	}
+	it := item("http://big/feed", "guid:after", "http://big/after", t0.Add(2000*time.Minute), "news")
+	it.Story, it.Content = it.ID, body
+	if err := s.Update(ctx, func(w *store.Writer) error { return w.SaveItem(&it) }); err != nil {
+		t.Errorf("a new item after pruning: %v", err)
+	}
+	if fi, _ := os.Stat(path); fi.Size() > max {
+		t.Errorf("file is %d bytes after pruning, over the %d cap", fi.Size(), max)
 	}
 }
 

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"errors"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -19,25 +20,20 @@ type Retention struct {
 const pruneBatch = 1000
 
 // Prune removes the items that retention r does not keep, leaving
-// tombstones, and returns how many it removed; with r.Before it also
-// removes the cached articles last used before then (see Article). It works in
-// batches of short transactions; what it removed stays removed if ctx
-// ends midway.
+// tombstones, and returns how many it removed. It works in batches of
+// short transactions; what it removed stays removed if ctx ends midway.
+// In a store at Options.MaxSize a batch may not fit (bbolt writes the
+// changed pages anew before it frees the old ones): Prune then halves the
+// batch, down to one item, so that retention can still make room.
 func (s *Store) Prune(ctx context.Context, r Retention, now time.Time) (int, error) {
-	removed := 0
+	removed, batch := 0, pruneBatch
 	for {
 		var ids []string
 		err := s.view(ctx, func(tx *bolt.Tx) error {
-			ids = doomed(tx, r, pruneBatch)
+			ids = doomed(tx, r, batch)
 			return nil
 		})
-		if err != nil {
-			return removed, err
-		}
-		if len(ids) == 0 {
-			if !r.Before.IsZero() {
-				_, err = s.pruneArticles(ctx, r.Before)
-			}
+		if err != nil || len(ids) == 0 {
 			return removed, err
 		}
 		err = s.Update(ctx, func(w *Writer) error {
@@ -48,10 +44,15 @@ func (s *Store) Prune(ctx context.Context, r Retention, now time.Time) (int, err
 			}
 			return nil
 		})
+		if errors.Is(err, ErrFull) && batch > 1 {
+			batch /= 2
+			continue
+		}
 		if err != nil {
 			return removed, err
 		}
 		removed += len(ids)
+		batch = min(2*batch, pruneBatch)
 	}
 }
 

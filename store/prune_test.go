@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -85,5 +86,40 @@ func TestPruneMaxPerSourceRemovesOldestSeen(t *testing.T) {
 	}
 	if want := []string{keys[4], keys[3]}; !reflect.DeepEqual(got, want) {
 		t.Errorf("kept %v, want the two seen last %v", got, want)
+	}
+}
+
+// Retention by count never breaks a published story's id either: the
+// item whose id the story carries goes, another outlet's member stays,
+// and the topic feed still shows the story under its id.
+func TestPruneMaxPerSourceKeepsStoryID(t *testing.T) {
+	s := storetest.Open(t)
+	ctx := context.Background()
+	first := item("http://tass/feed", "guid:t1", "http://tass/en/1", t0, "defense")
+	later := item("http://tass/feed", "guid:t2", "http://tass/en/2", t0.Add(time.Hour), "defense")
+	later.FirstSeen = t0.Add(time.Hour)
+	other := item("http://digest/feed", "guid:d1", "http://tass/en/1", t0.Add(2*time.Hour), "defense")
+	save(t, s, first, later, other)
+	for _, src := range []string{"http://tass/feed", "http://digest/feed"} {
+		if err := s.Update(ctx, func(w *store.Writer) error {
+			st, _ := w.SourceState(src)
+			return w.PutSourceState(st)
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := s.Prune(ctx, store.Retention{MaxPerSource: 1}, t0.Add(72*time.Hour)); err != nil || n != 1 {
+		t.Fatalf("Prune = %d, %v; want the first TASS item removed", n, err)
+	}
+	es, err := s.TopicEntries(ctx, "defense", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, e := range es {
+		ids = append(ids, e.Story.ID)
+	}
+	if want := []string{first.ID, later.ID}; !slices.Equal(slices.Sorted(slices.Values(ids)), slices.Sorted(slices.Values(want))) {
+		t.Errorf("stories %v after prune, want %v (the first story keeps its id)", ids, want)
 	}
 }
