@@ -13,10 +13,9 @@ const maxRedirects = 3
 
 // guardedClient is the default client for hub requests. A hub URL comes
 // from a feed, so, like a feed fetch, it may only reach a private or
-// loopback address when allowPrivate is set: the check runs on the IP
-// about to be dialed, after DNS and on every redirect.
-func guardedClient(timeout time.Duration, allowPrivate bool) *http.Client {
-	g := netguard.Guard{AllowPrivate: allowPrivate}
+// loopback address that g permits: the check runs on the IP about to be
+// dialed, after DNS and on every redirect.
+func guardedClient(timeout time.Duration, g netguard.Guard) *http.Client {
 	return &http.Client{
 		Timeout:   timeout,
 		Transport: netguard.Transport(netguard.Dialer(timeout, g.Control("websub"))),

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strconv"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/feedloom/feedloom"
 	"github.com/feedloom/feedloom/aggregator"
+	"github.com/feedloom/feedloom/internal/netguard"
 	"github.com/feedloom/feedloom/store"
 )
 
@@ -108,10 +110,12 @@ type Options struct {
 	MaxBody int64
 	// Client sends the requests to hubs. Default: a client that refuses
 	// private, loopback and other special addresses (checked on the
-	// dialed IP, as the feed fetcher does) unless AllowPrivate is set,
-	// with Timeout and UserAgent.
+	// dialed IP, as the feed fetcher does) unless AllowPrivate is set or
+	// Allow lists them (the config's fetch.allow), with Timeout and
+	// UserAgent.
 	Client       *http.Client
 	AllowPrivate bool
+	Allow        []netip.Prefix
 	Timeout      time.Duration // default 30s
 	UserAgent    string
 	// SetPushed is told when a source's subscription becomes active
@@ -198,7 +202,7 @@ func New(st *store.Store, ing Ingester, o Options) *Manager {
 		wake:    make(chan struct{}, 1),
 	}
 	if m.client == nil {
-		m.client = guardedClient(o.Timeout, o.AllowPrivate)
+		m.client = guardedClient(o.Timeout, netguard.Guard{AllowPrivate: o.AllowPrivate, Allow: o.Allow})
 	}
 	for _, s := range o.Sources {
 		if isHTTP(s.URL) {

@@ -23,6 +23,7 @@ import (
 	"github.com/feedloom/feedloom"
 	"github.com/feedloom/feedloom/aggregator"
 	"github.com/feedloom/feedloom/aggregator/fetch"
+	"github.com/feedloom/feedloom/internal/netguard"
 	"github.com/feedloom/feedloom/store"
 	"github.com/feedloom/feedloom/store/storetest"
 )
@@ -606,7 +607,7 @@ func TestDenied(t *testing.T) {
 // refuses a feed there, and the failure is recorded for a retry.
 func TestPrivateHubRefused(t *testing.T) {
 	f := newFixture(t, storetest.Open(t))
-	f.m.client = guardedClient(time.Second, false)
+	f.m.client = guardedClient(time.Second, netguard.Guard{})
 	f.poll()
 	if n := len(f.hub.requests()); n != 0 {
 		t.Fatalf("a loopback hub got %d requests", n)
@@ -614,6 +615,17 @@ func TestPrivateHubRefused(t *testing.T) {
 	s := f.sub()
 	if !strings.Contains(s.LastError, "private address") || s.Attempts != 1 || !s.Next.Equal(f.clock.Now().Add(retryFirst)) {
 		t.Errorf("%+v, want the refusal recorded and a retry in %v", s, retryFirst)
+	}
+}
+
+// fetch.allow opens the hub's address to the default client as it does
+// to the fetcher.
+func TestHubInAllowedRangeReached(t *testing.T) {
+	f := newFixture(t, storetest.Open(t))
+	f.m.client = guardedClient(time.Second, netguard.Guard{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}})
+	f.poll()
+	if n := len(f.hub.requests()); n != 1 {
+		t.Fatalf("a hub on an allowed address got %d requests, want 1", n)
 	}
 }
 

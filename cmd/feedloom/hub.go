@@ -47,6 +47,7 @@ func newHub(cfg *config.Config, st *store.Store, pub *publisher.Server, log *slo
 		BaseURL:      cfg.BaseURL,
 		Topics:       topicNames(cfg),
 		AllowPrivate: cfg.Fetch.AllowPrivateNetworks,
+		Allow:        cfg.Fetch.Allow,
 		Timeout:      cfg.Fetch.Timeout,
 		Poll:         hubPoll,
 		Logger:       log,

@@ -19,6 +19,7 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -59,9 +60,10 @@ type Options struct {
 	// External is the URL of an external hub to ping on each topic
 	// change; "" for the built-in hub.
 	External     string
-	AllowPrivate bool          // callbacks may be on private or loopback addresses
-	Timeout      time.Duration // of each request to a callback or hub; default 30s
-	Poll         time.Duration // how often topic versions are checked; default 5s
+	AllowPrivate bool           // callbacks may be on private or loopback addresses
+	Allow        []netip.Prefix // callbacks may be in these ranges (the config's fetch.allow)
+	Timeout      time.Duration  // of each request to a callback or hub; default 30s
+	Poll         time.Duration  // how often topic versions are checked; default 5s
 	// Workers bounds the deliveries in flight at once; default 8. Each
 	// subscriber of a topic has at most one in flight, so a slow one
 	// holds one worker, not the others' deliveries.
@@ -146,7 +148,7 @@ func New(st *store.Store, r Renderer, o Options) *Hub {
 	}
 	h := &Hub{
 		o: o, st: st, r: r, log: o.Logger, now: time.Now,
-		client:   guardedClient(o.Timeout, o.AllowPrivate),
+		client:   guardedClient(o.Timeout, netguard.Guard{AllowPrivate: o.AllowPrivate, Allow: o.Allow}),
 		subs:     map[string][]Sub{},
 		seen:     map[string]string{},
 		pending:  map[subKey]*delivery{},
@@ -619,11 +621,10 @@ func Sign(body []byte, secret string) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
-// guardedClient refuses private and loopback addresses unless
-// allowPrivate, checked on the address about to be dialed; it follows no
+// guardedClient refuses private and loopback addresses g does not
+// permit, checked on the address about to be dialed; it follows no
 // redirects.
-func guardedClient(timeout time.Duration, allowPrivate bool) *http.Client {
-	g := netguard.Guard{AllowPrivate: allowPrivate}
+func guardedClient(timeout time.Duration, g netguard.Guard) *http.Client {
 	return &http.Client{
 		Timeout: timeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error {
