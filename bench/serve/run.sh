@@ -16,7 +16,11 @@
 # `wrk -t2 -c50 -d10s --latency` against each server, for 200s and for
 # 304s (If-None-Match with each server's own ETag), alternating feedloom,
 # nginx and gostatic, ROUNDS times. It prints requests/s and the ratios
-# feedloom/nginx, feedloom/gostatic and gostatic/nginx.
+# feedloom/nginx, feedloom/gostatic and gostatic/nginx. It also reads each
+# server's CPU time (user+system, from /proc, nginx's workers included)
+# around each wrk run and prints requests per CPU-second: on a shared,
+# loaded machine, requests/s mostly says how much CPU a server got, while
+# requests per CPU-second says what a request costs it.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -53,6 +57,7 @@ sed -i -e "s|^listen:.*|listen: 127.0.0.1:$fport|" -e "s|^base_url:.*|base_url: 
 "$RUN/feedloom" poll -config "$RUN/demo/feedloom.yaml" >"$RUN/poll.log" 2>&1
 "$RUN/feedloom" serve -config "$RUN/demo/feedloom.yaml" >"$RUN/serve.log" 2>&1 &
 pids+=($!)
+fpid=$!
 F=http://127.0.0.1:$fport/$topic
 for _ in $(seq 100); do
   curl -sf -o /dev/null "http://127.0.0.1:$fport/healthz" && break
@@ -92,6 +97,7 @@ http {
 EOF
 nginx -p "$RUN" -c "$RUN/nginx.conf" -g 'daemon off;' &
 pids+=($!)
+npid=$!
 N=http://127.0.0.1:$nport/$topic
 for _ in $(seq 100); do
   curl -sf -o /dev/null "$N" && break
@@ -105,6 +111,7 @@ gport=$(freeport)
 "$RUN/gostatic" -listen "127.0.0.1:$gport" -file "$RUN/feed" -etag "$(grep -i '^etag:' "$RUN/f.headers" | head -1 | cut -d' ' -f2- | tr -d '\r')" \
   -type "$(grep -i '^content-type:' "$RUN/f.headers" | head -1 | cut -d' ' -f2- | tr -d '\r')" &
 pids+=($!)
+gpid=$!
 G=http://127.0.0.1:$gport/$topic
 for _ in $(seq 100); do
   curl -sf -o /dev/null "$G" && break
@@ -122,42 +129,58 @@ done
 echo "topic feed: /$topic, $(wc -c <"$RUN/feed") bytes; feedloom ETag $fetag, nginx ETag $netag"
 echo "wrk -t$threads -c$conns -d$duration --latency; $(nproc) CPUs; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-# rps URL [HEADER]: runs wrk, prints requests/s and p50/p99 latency.
+# cputicks PID: user+system clock ticks of PID and its child processes
+# (nginx's workers).
+cputicks() {
+  local t=0 p
+  for p in "$1" $(pgrep -P "$1" || true); do
+    t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat")))
+  done
+  echo "$t"
+}
+
+# rps PID URL [HEADER]: runs wrk against URL, prints requests/s, p50/p99
+# latency and requests per CPU-second of the server PID.
 rps() {
-  local out
+  local out pid=$1 before after
+  shift
+  before=$(cputicks "$pid")
   if [ $# -gt 1 ]; then
     out=$(wrk -t"$threads" -c"$conns" -d"$duration" --latency -H "$2" "$1")
   else
     out=$(wrk -t"$threads" -c"$conns" -d"$duration" --latency "$1")
   fi
+  after=$(cputicks "$pid")
   if grep -q 'Non-2xx or 3xx' <<<"$out"; then
     echo "serve bench: errors from $1:" >&2
     echo "$out" >&2
     exit 1
   fi
-  local r p50 p99
+  local r p50 p99 n
   r=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
+  n=$(awk '/requests in/ {print $1}' <<<"$out")
   p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
   p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
-  echo "$r $p50 $p99"
+  echo "$r $p50 $p99 $(awk -v n="$n" -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.0f", (t > 0 ? n * hz / t : 0) }')"
 }
 
-printf '| round | status | feedloom req/s | nginx req/s | gostatic req/s | feedloom/nginx | feedloom/gostatic | gostatic/nginx | p50 / p99 feedloom, nginx, gostatic |\n'
-printf '| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n'
+printf '| round | status | feedloom req/s | nginx req/s | gostatic req/s | feedloom/nginx | feedloom/gostatic | gostatic/nginx | req per CPU-s feedloom, nginx, gostatic | per CPU-s feedloom/nginx | per CPU-s gostatic/nginx | p50 / p99 feedloom, nginx, gostatic |\n'
+printf '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n'
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 for round in $(seq "$rounds"); do
   for status in 200 304; do
     if [ "$status" = 200 ]; then
-      read -r fr fp50 fp99 < <(rps "$F")
-      read -r nr np50 np99 < <(rps "$N")
-      read -r gr gp50 gp99 < <(rps "$G")
+      read -r fr fp50 fp99 fc < <(rps "$fpid" "$F")
+      read -r nr np50 np99 nc < <(rps "$npid" "$N")
+      read -r gr gp50 gp99 gc < <(rps "$gpid" "$G")
     else
-      read -r fr fp50 fp99 < <(rps "$F" "If-None-Match: $fetag")
-      read -r nr np50 np99 < <(rps "$N" "If-None-Match: $netag")
-      read -r gr gp50 gp99 < <(rps "$G" "If-None-Match: $fetag")
+      read -r fr fp50 fp99 fc < <(rps "$fpid" "$F" "If-None-Match: $fetag")
+      read -r nr np50 np99 nc < <(rps "$npid" "$N" "If-None-Match: $netag")
+      read -r gr gp50 gp99 gc < <(rps "$gpid" "$G" "If-None-Match: $fetag")
     fi
-    ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-    printf '| %s | %s | %.0f | %.0f | %.0f | **%s** | %s | %s | %s / %s, %s / %s, %s / %s |\n' "$round" "$status" "$fr" "$nr" "$gr" \
-      "$(ratio "$fr" "$nr")" "$(ratio "$fr" "$gr")" "$(ratio "$gr" "$nr")" "$fp50" "$fp99" "$np50" "$np99" "$gp50" "$gp99"
+    printf '| %s | %s | %.0f | %.0f | %.0f | **%s** | %s | %s | %s, %s, %s | **%s** | %s | %s / %s, %s / %s, %s / %s |\n' "$round" "$status" "$fr" "$nr" "$gr" \
+      "$(ratio "$fr" "$nr")" "$(ratio "$fr" "$gr")" "$(ratio "$gr" "$nr")" "$fc" "$nc" "$gc" "$(ratio "$fc" "$nc")" "$(ratio "$gc" "$nc")" \
+      "$fp50" "$fp99" "$np50" "$np99" "$gp50" "$gp99"
   done
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
