@@ -37,7 +37,7 @@ func TestBlockedSourceFailsAndBacksOff(t *testing.T) {
 		}
 		s, _ := st.SourceState(ctx, src.URL)
 		if s.State != feedloom.StateFailing || s.ConsecutiveFails != k ||
-			!strings.Contains(s.LastError, "refusing to connect to private address 127.0.0.1 (set fetch.allow_private_networks to allow)") {
+			!strings.Contains(s.LastError, "refusing to connect to private address 127.0.0.1 (list it in fetch.allow, or set fetch.allow_private_networks)") {
 			t.Errorf("poll %d: state %s, %d failures, last error %q", k, s.State, s.ConsecutiveFails, s.LastError)
 		}
 		d := s.NextPoll.Sub(c.t)

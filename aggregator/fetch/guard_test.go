@@ -27,7 +27,7 @@ func TestFetchRefusesLoopbackByDefault(t *testing.T) {
 	if res != nil {
 		t.Errorf("Fetch returned a Response with a refusal: %+v", res)
 	}
-	const want = "fetch: refusing to connect to private address 127.0.0.1 (set fetch.allow_private_networks to allow)"
+	const want = "fetch: refusing to connect to private address 127.0.0.1 (list it in fetch.allow, or set fetch.allow_private_networks)"
 	if err.Error() != want {
 		t.Errorf("error message\n got: %s\nwant: %s", err, want)
 	}

@@ -277,6 +277,8 @@ func TestServeAdminAuthAndCORS(t *testing.T) {
 	src := o.srv.URL + "/feed"
 
 	t.Run("no token: no admin endpoints", func(t *testing.T) {
+		other := newOrigin(t, rss("Other", rssItem("1", "One", "https://example.org/1", "Sat, 11 May 2019 10:41:00 +0300", "b")))
+		src := other.srv.URL + "/feed"
 		g := startGuardServe(t, "", src)
 		for _, p := range []string{"/admin/poll?source=" + url.QueryEscape(src), "/admin/reload"} {
 			if resp, _ := g.do(t, "POST", p, nil, "Authorization: Bearer "+adminTestToken); resp.StatusCode != 404 {

@@ -44,7 +44,7 @@ func (e *Refused) Error() string {
 	if _, err := netip.ParseAddr(e.Addr); err != nil {
 		return fmt.Sprintf("%s: refusing to connect to unparseable address %q", e.Who, e.Addr)
 	}
-	return fmt.Sprintf("%s: refusing to connect to private address %s (set fetch.allow_private_networks to allow)", e.Who, e.Addr)
+	return fmt.Sprintf("%s: refusing to connect to private address %s (list it in fetch.allow, or set fetch.allow_private_networks)", e.Who, e.Addr)
 }
 
 // Control is a net.Dialer Control hook that refuses, with a *Refused
