@@ -160,6 +160,12 @@ func TestServeHubReload(t *testing.T) {
 		t.Fatalf("subscribe: %d", code)
 	}
 	verified(base1 + "topics/everything.atom")
+	// The subscription is active once the hub has read the echo.
+	for deadline := time.Now().Add(20 * time.Second); len(rl.hub.h.Subscribers(base1+"topics/everything.atom")) == 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the subscription did not become active")
+		}
+	}
 
 	// Reload: a new base_url and a second topic.
 	if err := os.WriteFile(cfgPath, []byte(config(base2, "everything", "second")), 0o644); err != nil {

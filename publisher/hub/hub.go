@@ -310,7 +310,8 @@ func (h *Hub) Handler() http.Handler {
 			http.Error(w, "hub.mode must be subscribe or unsubscribe", http.StatusBadRequest)
 			return
 		}
-		if !h.known(topic) {
+		ref, ok := h.ref(topic)
+		if !ok {
 			http.Error(w, "hub.topic is not a feed of this site", http.StatusBadRequest)
 			return
 		}
@@ -334,7 +335,7 @@ func (h *Hub) Handler() http.Handler {
 			h.wg.Go(func() {
 				ctx, cancel := context.WithTimeout(h.bg, h.o.Timeout)
 				defer cancel()
-				h.verify(ctx, mode, topic, Sub{Callback: callback, Secret: secret}, lease)
+				h.verify(ctx, mode, topic, ref, Sub{Callback: callback, Secret: secret}, lease)
 			})
 		}
 		h.mu.Unlock()
@@ -346,17 +347,18 @@ func (h *Hub) Handler() http.Handler {
 	})
 }
 
-// known says whether u is a topic feed URL of the site.
-func (h *Hub) known(u string) bool {
+// ref is the topic feed at URL u of the site; ok is false when there is
+// none.
+func (h *Hub) ref(u string) (topicRef, bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	_, ok := h.topics[u]
-	return ok
+	ref, ok := h.topics[u]
+	return ref, ok
 }
 
 // verify asks the callback to confirm the request, and applies it when it
 // echoes the challenge.
-func (h *Hub) verify(ctx context.Context, mode, topic string, sub Sub, lease time.Duration) {
+func (h *Hub) verify(ctx context.Context, mode, topic string, ref topicRef, sub Sub, lease time.Duration) {
 	b := make([]byte, 24)
 	rand.Read(b)
 	challenge := hex.EncodeToString(b)
@@ -387,8 +389,19 @@ func (h *Hub) verify(ctx context.Context, mode, topic string, sub Sub, lease tim
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if _, ok := h.topics[topic]; !ok {
-		h.log.Info("websub hub: topic removed while verifying", "topic", topic, "callback", sub.Callback)
-		return
+		// A reload while verifying: the topic's feed moved (base_url) or
+		// was removed. A moved one is subscribed at its new URL, as
+		// SetSite moved the others.
+		topic = ""
+		for u, r := range h.topics {
+			if r == ref {
+				topic = u
+			}
+		}
+		if topic == "" {
+			h.log.Info("websub hub: topic removed while verifying", "callback", sub.Callback)
+			return
+		}
 	}
 	subs := h.subs[topic][:0:0]
 	for _, s := range h.subs[topic] {

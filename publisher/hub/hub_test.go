@@ -561,3 +561,45 @@ func TestSetSite(t *testing.T) {
 		t.Errorf("subscriber of the removed topic got %d deliveries, want the 2 from before", n)
 	}
 }
+
+// TestSetSiteWhileVerifying: a reload lands between the hub's
+// verification request and the subscriber's answer. A topic that moved
+// is subscribed at its new URL; a removed one is not subscribed at all.
+func TestSetSiteWhileVerifying(t *testing.T) {
+	for _, keep := range []bool{true, false} {
+		st, _, h, hd := setup(t)
+		ctx := context.Background()
+		asked, answer := make(chan struct{}), make(chan struct{})
+		cb := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			close(asked)
+			<-answer
+			io.WriteString(w, r.URL.Query().Get("hub.challenge"))
+		}))
+		if code := subscribe(t, hd, url.Values{"hub.mode": {"subscribe"}, "hub.topic": {base + "topics/world.atom"}, "hub.callback": {cb.URL}}); code != http.StatusAccepted {
+			t.Fatalf("subscribe: %d", code)
+		}
+		<-asked
+		const base2 = "https://moved.test/"
+		names := []string{"world"}
+		if !keep {
+			names = nil
+		}
+		pub2 := publisher.New(st, publisher.Options{BaseURL: base2, Topics: []feedloom.Topic{{Name: "world"}}})
+		if err := h.SetSite(ctx, base2, names, pub2); err != nil {
+			t.Fatal(err)
+		}
+		close(answer)
+		h.wg.Wait()
+		cb.Close()
+		want := 0
+		if keep {
+			want = 1
+		}
+		if n := len(h.Subscribers(base2 + "topics/world.atom")); n != want {
+			t.Errorf("keep %v: %d subscriptions at the new URL, want %d", keep, n, want)
+		}
+		if n := len(h.Subscribers(base + "topics/world.atom")); n != 0 {
+			t.Errorf("keep %v: %d subscriptions at the old URL", keep, n)
+		}
+	}
+}
