@@ -65,6 +65,7 @@ type Phase struct {
 }
 
 func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) ([]Phase, error) {
+	stderr = &lockedWriter{w: stderr} // the origins' process writes to it too
 	var o loadOptions
 	fs := flag.NewFlagSet("bench load", flag.ContinueOnError)
 	fs.SetOutput(stderr)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -52,7 +53,7 @@ func TestSlowClientDoesNotHoldIngestion(t *testing.T) {
 	hs := &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 5 * time.Second,
-		WriteTimeout:      5 * time.Second,
+		WriteTimeout:      10 * time.Second,
 		ConnState: func(_ net.Conn, s http.ConnState) {
 			if s == http.StateNew {
 				conns.Add(1)
@@ -105,19 +106,38 @@ func TestSlowClientDoesNotHoldIngestion(t *testing.T) {
 		}
 	}()
 
-	// Ingestion: 16 commits of 2 MB each, growing the file by 32 MB.
-	chunk := strings.Repeat("x", 2<<20)
-	const commits = 16
-	for i := range commits {
-		it := storeItem("https://ingest.example", fmt.Sprint("n", i), t0.Add(time.Duration(i)*time.Second), "other")
+	// Ingestion: commits of 4 MB until the file outgrows four times the
+	// next power of two above its size: bbolt's memory map (whose sizes
+	// double up to 1 GiB; the file grows in steps of its own) cannot hold
+	// that without a remap.
+	fi, err := os.Stat(st.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	mapped := int64(32 << 10)
+	for mapped < fi.Size() {
+		mapped *= 2
+	}
+	mapped *= 4
+	chunk := strings.Repeat("x", 4<<20)
+	commits := 0
+	for size := fi.Size(); size <= mapped; commits++ {
+		if commits == 64 {
+			t.Fatalf("the file is %d bytes after 64 commits, still within %d", size, mapped)
+		}
+		it := storeItem("https://ingest.example", fmt.Sprint("n", commits), t0.Add(time.Duration(commits)*time.Second), "other")
 		it.Content = chunk
 		save(t, st, it)
 		select {
 		case <-closed:
-			t.Fatalf("commit %d of %d waited until the slow client was cut off", i+1, commits)
+			t.Fatalf("commit %d waited until the slow client was cut off", commits+1)
 		default:
 		}
+		if fi, err := os.Stat(st.Path()); err == nil {
+			size = fi.Size()
+		}
 	}
+	t.Logf("%d commits took the file from %d to past %d bytes while the client was connected", commits, fi.Size(), mapped)
 	close(stopReading)
 	<-readerDone
 	if read >= len(full.Body) {

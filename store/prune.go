@@ -20,11 +20,15 @@ type Retention struct {
 const pruneBatch = 1000
 
 // Prune removes the items that retention r does not keep, leaving
-// tombstones, and returns how many it removed. It works in batches of
-// short transactions; what it removed stays removed if ctx ends midway.
+// tombstones, and returns how many it removed; with r.Before it also
+// removes the cached articles last used before then (see Article). It works in
+// batches of short transactions; what it removed stays removed if ctx
+// ends midway.
 // In a store at Options.MaxSize a batch may not fit (bbolt writes the
 // changed pages anew before it frees the old ones): Prune then halves the
-// batch, down to one item, so that retention can still make room.
+// batch, down to one item. A store full to its last page cannot remove
+// even that; Prune then returns ErrFull, and Compact (which packs the live
+// data into fewer pages) or a larger cap makes room.
 func (s *Store) Prune(ctx context.Context, r Retention, now time.Time) (int, error) {
 	removed, batch := 0, pruneBatch
 	for {
@@ -33,7 +37,13 @@ func (s *Store) Prune(ctx context.Context, r Retention, now time.Time) (int, err
 			ids = doomed(tx, r, batch)
 			return nil
 		})
-		if err != nil || len(ids) == 0 {
+		if err != nil {
+			return removed, err
+		}
+		if len(ids) == 0 {
+			if !r.Before.IsZero() {
+				_, err = s.pruneArticles(ctx, r.Before)
+			}
 			return removed, err
 		}
 		err = s.Update(ctx, func(w *Writer) error {
