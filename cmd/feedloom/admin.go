@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"os"
 	"strings"
@@ -43,14 +44,15 @@ type admin struct {
 	sum [sha256.Size]byte // of the token: compared in constant time, whatever the lengths
 	agg *aggregator.Aggregator
 	rl  *reloader
+	log *slog.Logger // each admin action, with the client's address; refusals are not logged (a flood of them would flood the log)
 }
 
 // adminRoutes returns the admin routes, or none when token is "".
-func adminRoutes(token string, agg *aggregator.Aggregator, rl *reloader) []route {
+func adminRoutes(token string, agg *aggregator.Aggregator, rl *reloader, log *slog.Logger) []route {
 	if token == "" {
 		return nil
 	}
-	a := &admin{sum: sha256.Sum256([]byte(token)), agg: agg, rl: rl}
+	a := &admin{sum: sha256.Sum256([]byte(token)), agg: agg, rl: rl, log: log}
 	return []route{
 		{"POST /admin/poll", a.guard(a.poll)},
 		{"POST /admin/reload", a.guard(a.reload)},
@@ -102,6 +104,7 @@ func (a *admin) poll(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.agg.PollNow(u)
+	a.log.Info("admin: poll requested", slog.String("source", u), slog.String("remote", r.RemoteAddr))
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.WriteHeader(http.StatusAccepted)
 	fmt.Fprintf(w, "poll of %s queued\n", u)
@@ -114,6 +117,7 @@ func (a *admin) reload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	a.log.Info("admin: reload requested", slog.String("remote", r.RemoteAddr))
 	if err := a.rl.Reload(); err != nil {
 		w.WriteHeader(http.StatusUnprocessableEntity)
 		fmt.Fprintf(w, "config not reloaded, the running one is kept:\n%v\n", err)

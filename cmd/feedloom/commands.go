@@ -470,7 +470,7 @@ func serve(ctx context.Context, e *env, cfg *config.Config, ln net.Listener) err
 	tel.sources = rl.sources
 	extra := append(append(tel.routes(pub), ws.routes()...), hb.routes()...)
 	srv := &http.Server{
-		Handler:           tel.Instrument(routes(&rl.handler, append(extra, adminRoutes(token, agg, rl)...)...)),
+		Handler:           tel.Instrument(routes(&rl.handler, append(extra, adminRoutes(token, agg, rl, log)...)...)),
 		ReadHeaderTimeout: cfg.Server.ReadHeaderTimeout,
 		ReadTimeout:       cfg.Server.ReadTimeout,
 		WriteTimeout:      cfg.Server.WriteTimeout,

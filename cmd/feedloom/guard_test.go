@@ -34,6 +34,7 @@ type guardServe struct {
 	cfg    string // the config file
 	stop   func() error
 	client *http.Client
+	log    *lockedBuffer // serve's log
 }
 
 // startGuardServe writes a config with extra (YAML at the top level,
@@ -56,10 +57,11 @@ func startGuardServe(t *testing.T, extra string, sources ...string) *guardServe 
 	}
 	b.WriteString("topics:\n  - name: all\n")
 	path := writeConfig(t, dir, b.String())
-	_, stop := startServe(t, path, ln, nil)
+	log := &lockedBuffer{}
+	_, stop := startServe(t, path, ln, log)
 	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{}}
 	t.Cleanup(client.CloseIdleConnections)
-	return &guardServe{base: "http://" + ln.Addr().String(), cfg: path, stop: stop, client: client}
+	return &guardServe{base: "http://" + ln.Addr().String(), cfg: path, stop: stop, client: client, log: log}
 }
 
 // do sends a request with headers as "Name: value" strings and returns
@@ -351,6 +353,10 @@ func TestServeAdminAuthAndCORS(t *testing.T) {
 	}
 	if resp, text := g.do(t, "POST", "/admin/reload", nil, auth); resp.StatusCode != 422 || !strings.Contains(text, `unknown key "bogus"`) {
 		t.Errorf("reload of a broken config: %d %q, want 422 naming the problem", resp.StatusCode, text)
+	}
+
+	if l := g.log.String(); !strings.Contains(l, "admin: poll requested") || !strings.Contains(l, "admin: reload requested") || strings.Contains(l, adminTestToken) {
+		t.Errorf("serve's log does not record the admin actions, or shows the token:\n%s", l)
 	}
 
 	// CORS: a preflight from another site.
