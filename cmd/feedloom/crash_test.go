@@ -205,7 +205,15 @@ func TestPollKilledKeepsAcknowledged(t *testing.T) {
 			}
 			close(lines)
 		}()
-		deadline := time.After(time.Duration(5+rng.IntN(496)) * time.Millisecond)
+		// Even rounds kill at 5–500 ms after the start. On a loaded
+		// machine that may fall before the first commit, so odd rounds
+		// kill 0–20 ms after the first acknowledgement: some rounds are
+		// always cut between two commits.
+		var deadline <-chan time.Time
+		afterFirst := round%2 == 1
+		if !afterFirst {
+			deadline = time.After(time.Duration(5+rng.IntN(496)) * time.Millisecond)
+		}
 		wasKilled := false
 	read:
 		for {
@@ -216,6 +224,9 @@ func TestPollKilledKeepsAcknowledged(t *testing.T) {
 				}
 				if u, ok := strings.CutPrefix(l, "ACK "); ok {
 					acked[u] = true
+					if afterFirst && len(acked) == 1 {
+						deadline = time.After(time.Duration(rng.IntN(20)) * time.Millisecond)
+					}
 				}
 			case <-deadline:
 				cmd.Process.Signal(syscall.SIGKILL)
