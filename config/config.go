@@ -129,7 +129,7 @@ func Parse(file string, data []byte) (*Config, error) {
 		Log:       Log{Format: "text"},
 		WebSub:    WebSub{Lease: defaultLease},
 		Server: Server{ReadHeaderTimeout: defaultReadHeaderTimeout, ReadTimeout: defaultReadTimeout, WriteTimeout: defaultWriteTimeout,
-			IdleTimeout: defaultIdleTimeout, ShutdownTimeout: defaultShutdownTimeout},
+			IdleTimeout: defaultIdleTimeout, ShutdownTimeout: defaultShutdownTimeout, Engine: EngineNetHTTP},
 	}
 	d := &decoder{file: file}
 	if root, ok := d.document(data); ok {

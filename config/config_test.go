@@ -50,7 +50,7 @@ func TestDefaults(t *testing.T) {
 		"Fetch.Allow":                {c.Fetch.Allow, []netip.Prefix(nil)},
 		"Fetch.Proxy":                {c.Fetch.Proxy, ""},
 		"Server": {c.Server, Server{ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second,
-			IdleTimeout: 2 * time.Minute, ShutdownTimeout: 10 * time.Second}},
+			IdleTimeout: 2 * time.Minute, ShutdownTimeout: 10 * time.Second, Engine: EngineNetHTTP}},
 		"Admin":            {c.Admin, Admin{}},
 		"Poll.Interval":    {c.Poll.Interval, 30 * time.Minute},
 		"Poll.Workers":     {c.Poll.Workers, 16},
@@ -131,7 +131,7 @@ func TestLoadEveryKey(t *testing.T) {
 			Proxy:                "http://proxy.internal:3128",
 		},
 		Server: Server{ReadHeaderTimeout: 2 * time.Second, ReadTimeout: 20 * time.Second, WriteTimeout: time.Minute,
-			IdleTimeout: 5 * time.Minute, ShutdownTimeout: 25 * time.Second},
+			IdleTimeout: 5 * time.Minute, ShutdownTimeout: 25 * time.Second, Engine: EngineFastHTTP},
 		Admin:     Admin{Token: "0123456789abcdef-admin"},
 		Poll:      Poll{Interval: 36 * time.Hour, Workers: 4, PerHost: 3, MinInterval: 10 * time.Minute, MaxInterval: 48 * time.Hour},
 		Cluster:   Cluster{Enabled: false, Window: 48 * time.Hour},
@@ -427,6 +427,10 @@ func TestErrors(t *testing.T) {
 		"zero shutdown timeout": {
 			yaml: src + "server:\n  shutdown_timeout: 0s\n",
 			want: []string{f + `:4: server.shutdown_timeout: must be greater than 0, got 0s`},
+		},
+		"unknown server engine": {
+			yaml: src + "server:\n  engine: nginx\n",
+			want: []string{f + `:4: server.engine: must be net/http or fasthttp, got "nginx"`},
 		},
 		"bad topic name": {
 			yaml: src + "topics:\n  - name: Missile_Defense\n",

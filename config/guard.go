@@ -20,7 +20,17 @@ type Server struct {
 	WriteTimeout      time.Duration // from the end of the headers to the end of the answer; default 30s
 	IdleTimeout       time.Duration // a kept-alive connection waiting for its next request; default 2m
 	ShutdownTimeout   time.Duration // on SIGINT/SIGTERM, how long requests and polls in flight get; default 10s
+	// Engine is the HTTP server serve runs: EngineNetHTTP (the default) or
+	// EngineFastHTTP, which answers feed polls from the cache itself and
+	// hands every other request to the same net/http handler.
+	Engine string
 }
+
+// The values of server.engine.
+const (
+	EngineNetHTTP  = "net/http"
+	EngineFastHTTP = "fasthttp"
+)
 
 // Admin holds the settings of the endpoints that change state
 // (POST /admin/poll, POST /admin/reload).
@@ -51,6 +61,7 @@ func serverFields(s *Server) decodeFunc {
 		field{key: "write_timeout", decode: duration(&s.WriteTimeout)},
 		field{key: "idle_timeout", decode: duration(&s.IdleTimeout)},
 		field{key: "shutdown_timeout", decode: duration(&s.ShutdownTimeout)},
+		field{key: "engine", decode: text(&s.Engine, oneOf(EngineNetHTTP, EngineFastHTTP))},
 	)
 }
 

@@ -33,10 +33,18 @@ func (m *Metrics) Instrument(h http.Handler) http.Handler {
 		if code == 0 {
 			code = http.StatusOK // nothing written: net/http sends 200
 		}
-		s := m.routes.get(routeCode{route, code}, m)
-		s.requests.Inc()
-		s.latency.Observe(time.Since(start).Seconds())
+		m.CountRequest(route, code, time.Since(start))
 	})
+}
+
+// CountRequest counts one request answered outside Instrument's handler
+// (the fasthttp engine's feed fast path) under route, as Instrument
+// counts those it sees: route is the ServeMux pattern that would have
+// matched, d how long the answer took.
+func (m *Metrics) CountRequest(route string, code int, d time.Duration) {
+	s := m.routes.get(routeCode{route, code}, m)
+	s.requests.Inc()
+	s.latency.Observe(d.Seconds())
 }
 
 type routeCode struct {

@@ -273,7 +273,7 @@ func serve(w http.ResponseWriter, r *http.Request, rd *Rendered) {
 	h["Content-Type"] = hv.contentType
 	h["Cache-Control"] = hv.cacheControl
 	h["X-Content-Type-Options"] = hvNosniff
-	body, etag, length := rd.Body, hv.etag, hv.length
+	gz := false
 	if rd.Gzip != nil {
 		if len(h["Vary"]) == 0 {
 			h["Vary"] = hvVary
@@ -281,13 +281,16 @@ func serve(w http.ResponseWriter, r *http.Request, rd *Rendered) {
 			h.Add("Vary", "Accept-Encoding")
 		}
 		if ae := r.Header["Accept-Encoding"]; len(ae) > 0 && acceptsGzip(ae) {
-			h["Content-Encoding"] = hvGzip
-			body, etag, length = rd.Gzip, hv.gzipETag, hv.gzipLength
-			// ServeContent leaves Content-Length out when the body is
-			// encoded (it fears a compressing wrapper); ours is
-			// precompressed, so the length is known, HEAD included.
-			h["Content-Length"] = length
+			gz = true
 		}
+	}
+	body, etag, length := rd.variant(hv, gz)
+	if gz {
+		h["Content-Encoding"] = hvGzip
+		// ServeContent leaves Content-Length out when the body is
+		// encoded (it fears a compressing wrapper); ours is
+		// precompressed, so the length is known, HEAD included.
+		h["Content-Length"] = length
 	}
 	h["Etag"] = etag
 	inm := r.Header["If-None-Match"]
@@ -314,6 +317,15 @@ func serve(w http.ResponseWriter, r *http.Request, rd *Rendered) {
 		return
 	}
 	http.ServeContent(w, r, "", rd.Modified, bytes.NewReader(body))
+}
+
+// variant is the body of rd, its ETag and its Content-Length: the gzip
+// variant's when gz, else the identity bytes'.
+func (rd *Rendered) variant(hv *served, gz bool) (body []byte, etag, length []string) {
+	if gz {
+		return rd.Gzip, hv.gzipETag, hv.gzipLength
+	}
+	return rd.Body, hv.etag, hv.length
 }
 
 // acceptsGzip reports whether Accept-Encoding header values allow gzip:

@@ -2,7 +2,9 @@
 # Serving benchmark (issue 5): a topic feed from `feedloom serve` against
 # nginx serving the same bytes as a static file, under wrk, in one run; and
 # against bench/serve/gostatic, the least a Go net/http server can do with
-# the same bytes (what Go's HTTP server costs by itself).
+# the same bytes (what Go's HTTP server costs by itself). feedloom is
+# measured twice, on each server.engine: net/http (the default) and
+# fasthttp, from copies of the same polled store.
 #
 #   bench/serve/run.sh [TOPIC_PATH]     (default topics/everything.atom)
 #
@@ -14,9 +16,9 @@
 # polls it once, serves it on a free port, fetches the topic feed, writes
 # those bytes under an unprivileged nginx on another free port, then runs
 # `wrk -t2 -c50 -d10s --latency` against each server, for 200s and for
-# 304s (If-None-Match with each server's own ETag), alternating feedloom,
-# nginx and gostatic, ROUNDS times. It prints requests/s and the ratios
-# feedloom/nginx, feedloom/gostatic and gostatic/nginx. It also reads each
+# 304s (If-None-Match with each server's own ETag), alternating feedloom
+# (net/http), feedloom (fasthttp), nginx and gostatic, ROUNDS times. It
+# prints requests/s and the ratios of each to nginx. It also reads each
 # server's CPU time (user+system, from /proc, nginx's workers included)
 # around each wrk run and prints requests per CPU-second: on a shared,
 # loaded machine, requests/s mostly says how much CPU a server got, while
@@ -55,6 +57,18 @@ rm -f "$RUN/demo/feedloom.db"
 fport=$(freeport)
 sed -i -e "s|^listen:.*|listen: 127.0.0.1:$fport|" -e "s|^base_url:.*|base_url: http://127.0.0.1:$fport/|" "$RUN/demo/feedloom.yaml"
 "$RUN/feedloom" poll -config "$RUN/demo/feedloom.yaml" >"$RUN/poll.log" 2>&1
+# The same config and a copy of the store on the fasthttp engine, on
+# another port. The config stays in the same directory: the demo's
+# file: sources are resolved against it, and another directory would make
+# other sources of them.
+xport=$(freeport)
+cp "$RUN/demo/feedloom.db" "$RUN/demo/fast.db"
+sed -e "s|^listen:.*|listen: 127.0.0.1:$xport|" -e "s|^store:.*|store: fast.db|" "$RUN/demo/feedloom.yaml" >"$RUN/demo/fast.yaml"
+printf '\nserver:\n  engine: fasthttp\n' >>"$RUN/demo/fast.yaml"
+"$RUN/feedloom" serve -config "$RUN/demo/fast.yaml" >"$RUN/servefast.log" 2>&1 &
+pids+=($!)
+xpid=$!
+X=http://127.0.0.1:$xport/$topic
 "$RUN/feedloom" serve -config "$RUN/demo/feedloom.yaml" >"$RUN/serve.log" 2>&1 &
 pids+=($!)
 fpid=$!
@@ -63,7 +77,13 @@ for _ in $(seq 100); do
   curl -sf -o /dev/null "http://127.0.0.1:$fport/healthz" && break
   sleep 0.1
 done
+for _ in $(seq 100); do
+  curl -sf -o /dev/null "http://127.0.0.1:$xport/healthz" && break
+  sleep 0.1
+done
 curl -sf -D "$RUN/f.headers" -o "$RUN/feed" "$F"
+curl -sf -D "$RUN/x.headers" -o "$RUN/xfeed" "$X"
+cmp -s "$RUN/feed" "$RUN/xfeed" || { echo "serve bench: the two engines serve other bytes" >&2; exit 1; }
 
 # nginx with the same bytes, as a static file.
 nport=$(freeport)
@@ -121,7 +141,7 @@ done
 etag() { grep -i '^etag:' "$1" | head -1 | cut -d' ' -f2- | tr -d '\r'; }
 fetag=$(etag "$RUN/f.headers")
 netag=$(etag "$RUN/n.headers")
-for pair in "$F|$fetag" "$N|$netag" "$G|$fetag"; do
+for pair in "$F|$fetag" "$X|$fetag" "$N|$netag" "$G|$fetag"; do
   code=$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: ${pair#*|}" "${pair%%|*}")
   [ "$code" = 304 ] || { echo "serve bench: ${pair%%|*} answered $code to its own ETag ${pair#*|}" >&2; exit 1; }
 done
@@ -164,23 +184,25 @@ rps() {
   echo "$r $p50 $p99 $(awk -v n="$n" -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.0f", (t > 0 ? n * hz / t : 0) }')"
 }
 
-printf '| round | status | feedloom req/s | nginx req/s | gostatic req/s | feedloom/nginx | feedloom/gostatic | gostatic/nginx | req per CPU-s feedloom, nginx, gostatic | per CPU-s feedloom/nginx | per CPU-s gostatic/nginx | p50 / p99 feedloom, nginx, gostatic |\n'
+printf '| round | status | feedloom net/http req/s | feedloom fasthttp req/s | nginx req/s | gostatic req/s | net/http/nginx | fasthttp/nginx | gostatic/nginx | req per CPU-s net/http, fasthttp, nginx, gostatic | per CPU-s fasthttp/nginx | p50 / p99 net/http, fasthttp, nginx, gostatic |\n'
 printf '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n'
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 for round in $(seq "$rounds"); do
   for status in 200 304; do
     if [ "$status" = 200 ]; then
       read -r fr fp50 fp99 fc < <(rps "$fpid" "$F")
+      read -r xr xp50 xp99 xc < <(rps "$xpid" "$X")
       read -r nr np50 np99 nc < <(rps "$npid" "$N")
       read -r gr gp50 gp99 gc < <(rps "$gpid" "$G")
     else
       read -r fr fp50 fp99 fc < <(rps "$fpid" "$F" "If-None-Match: $fetag")
+      read -r xr xp50 xp99 xc < <(rps "$xpid" "$X" "If-None-Match: $fetag")
       read -r nr np50 np99 nc < <(rps "$npid" "$N" "If-None-Match: $netag")
       read -r gr gp50 gp99 gc < <(rps "$gpid" "$G" "If-None-Match: $fetag")
     fi
-    printf '| %s | %s | %.0f | %.0f | %.0f | **%s** | %s | %s | %s, %s, %s | **%s** | %s | %s / %s, %s / %s, %s / %s |\n' "$round" "$status" "$fr" "$nr" "$gr" \
-      "$(ratio "$fr" "$nr")" "$(ratio "$fr" "$gr")" "$(ratio "$gr" "$nr")" "$fc" "$nc" "$gc" "$(ratio "$fc" "$nc")" "$(ratio "$gc" "$nc")" \
-      "$fp50" "$fp99" "$np50" "$np99" "$gp50" "$gp99"
+    printf '| %s | %s | %.0f | %.0f | %.0f | %.0f | %s | **%s** | %s | %s, %s, %s, %s | **%s** | %s / %s, %s / %s, %s / %s, %s / %s |\n' "$round" "$status" "$fr" "$xr" "$nr" "$gr" \
+      "$(ratio "$fr" "$nr")" "$(ratio "$xr" "$nr")" "$(ratio "$gr" "$nr")" "$fc" "$xc" "$nc" "$gc" "$(ratio "$xc" "$nc")" \
+      "$fp50" "$fp99" "$xp50" "$xp99" "$np50" "$np99" "$gp50" "$gp99"
   done
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -465,18 +465,12 @@ func serve(ctx context.Context, e *env, cfg *config.Config, ln net.Listener) err
 	hb := newHub(cfg, st, pub, log)    // nil unless websub.hub
 	tel.setWebSub(ws.pushes)
 	rl := newReloader(cfg, st, agg, log) // SIGHUP and config file edits (reload.go)
-	rl.handler.set(pub.Handler())
+	rl.handler.set(pub)
 	rl.hub = hb
 	tel.sources = rl.sources
 	extra := append(append(tel.routes(pub), ws.routes()...), hb.routes()...)
-	srv := &http.Server{
-		Handler:           tel.Instrument(routes(&rl.handler, append(extra, adminRoutes(token, agg, rl, log)...)...)),
-		ReadHeaderTimeout: cfg.Server.ReadHeaderTimeout,
-		ReadTimeout:       cfg.Server.ReadTimeout,
-		WriteTimeout:      cfg.Server.WriteTimeout,
-		IdleTimeout:       cfg.Server.IdleTimeout,
-		MaxHeaderBytes:    maxHeaderBytes,
-	}
+	srv := newEngine(cfg, tel.Instrument(routes(&rl.handler, append(extra, adminRoutes(token, agg, rl, log)...)...)),
+		rl.handler.pub.Load, tel.CountRequest, log)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup

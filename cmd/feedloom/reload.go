@@ -111,7 +111,7 @@ func (r *reloader) Reload() error {
 	r.cfg = next
 	r.agg.SetClassify(set.Classify)
 	pub := newPublisher(next, r.st)
-	r.handler.set(pub.Handler())
+	r.handler.set(pub)
 	r.hub.setSite(r.ctx, next, pub)
 	if !reflect.DeepEqual(prev.Sources, next.Sources) {
 		r.sources.list.Store(&next.Sources)
@@ -289,10 +289,17 @@ func stat(file string) (fileStamp, bool) {
 	return fileStamp{fi.ModTime(), fi.Size()}, true
 }
 
-// swapHandler serves with the handler set last.
-type swapHandler struct{ h atomic.Pointer[http.Handler] }
+// swapHandler serves with the publisher set last.
+type swapHandler struct {
+	h   atomic.Pointer[http.Handler]
+	pub atomic.Pointer[publisher.Server]
+}
 
-func (s *swapHandler) set(h http.Handler) { s.h.Store(&h) }
+func (s *swapHandler) set(pub *publisher.Server) {
+	h := pub.Handler()
+	s.h.Store(&h)
+	s.pub.Store(pub)
+}
 
 func (s *swapHandler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	(*s.h.Load()).ServeHTTP(w, req)
