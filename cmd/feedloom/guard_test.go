@@ -28,6 +28,32 @@ import (
 
 const adminTestToken = "test-admin-token-0123456789"
 
+// guardEngine, when set, is the server.engine startGuardServe configures;
+// TestServeGuardsOnFastHTTP sets it to hold the fasthttp engine to the
+// same cases as the default one.
+var guardEngine string
+
+// TestServeGuardsOnFastHTTP runs the server-guard cases (slowloris,
+// oversized requests, admin auth and CORS, shutdown during a download,
+// fleet exhaustion) again with server.engine: fasthttp.
+func TestServeGuardsOnFastHTTP(t *testing.T) {
+	guardEngine = "fasthttp"
+	t.Cleanup(func() { guardEngine = "" })
+	for _, c := range []struct {
+		name string
+		test func(*testing.T)
+	}{
+		{"Slowloris", TestServeSlowloris},
+		{"OversizedRequests", TestServeOversizedRequests},
+		{"AdminAuthAndCORS", TestServeAdminAuthAndCORS},
+		{"AdminTokenFromEnvironment", TestServeAdminTokenFromEnvironment},
+		{"ShutdownDuringSlowDownload", TestServeShutdownDuringSlowDownload},
+		{"FleetExhaustion", TestServeFleetExhaustion},
+	} {
+		t.Run(c.name, c.test)
+	}
+}
+
 // guardServe is a running serve for these tests.
 type guardServe struct {
 	base   string // "http://127.0.0.1:PORT"
@@ -48,6 +74,13 @@ func startGuardServe(t *testing.T, extra string, sources ...string) *guardServe 
 		t.Fatal(err)
 	}
 	var b strings.Builder
+	if guardEngine != "" {
+		if strings.Contains(extra, "server:\n") {
+			extra = strings.Replace(extra, "server:\n", "server:\n  engine: "+guardEngine+"\n", 1)
+		} else {
+			extra += "\nserver:\n  engine: " + guardEngine + "\n"
+		}
+	}
 	if !strings.Contains(extra, "fetch:\n") {
 		extra += "\nfetch:\n  allow: [127.0.0.1/32]\n"
 	}
@@ -58,7 +91,10 @@ func startGuardServe(t *testing.T, extra string, sources ...string) *guardServe 
 	b.WriteString("topics:\n  - name: all\n")
 	path := writeConfig(t, dir, b.String())
 	log := &lockedBuffer{}
-	_, stop := startServe(t, path, ln, log)
+	cfg, stop := startServe(t, path, ln, log)
+	if guardEngine != "" && cfg.Server.Engine != guardEngine {
+		t.Fatalf("serving on %q, want %q", cfg.Server.Engine, guardEngine)
+	}
 	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{}}
 	t.Cleanup(client.CloseIdleConnections)
 	return &guardServe{base: "http://" + ln.Addr().String(), cfg: path, stop: stop, client: client, log: log}
