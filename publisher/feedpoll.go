@@ -72,11 +72,11 @@ func (s *Server) AnswerFeed(ctx context.Context, p FeedPoll) (FeedAnswer, bool) 
 	if rd.Gzip != nil {
 		a.Vary = hvVary[0]
 	}
-	switch {
-	case p.IfNoneMatch == a.ETag:
-		a.Status = http.StatusNotModified
-	case p.IfNoneMatch == "" && p.Method == http.MethodGet:
-		a.Status, a.Body, a.ContentType = http.StatusOK, body, hv.contentType[0]
+	// An empty If-None-Match header is among p.Other: "" is no header.
+	switch a.Status = fastStatus(p.Method, p.IfNoneMatch, p.IfNoneMatch != "", false, a.ETag); a.Status {
+	case http.StatusNotModified:
+	case http.StatusOK:
+		a.Body, a.ContentType = body, hv.contentType[0]
 		if gz {
 			a.Encoding = hvGzip[0]
 		}

@@ -294,19 +294,21 @@ func serve(w http.ResponseWriter, r *http.Request, rd *Rendered) {
 	}
 	h["Etag"] = etag
 	inm := r.Header["If-None-Match"]
-	if len(inm) > 0 && inm[0] == etag[0] && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
-		// A subscriber repeating our ETag, the most common poll: answer
-		// 304 as ServeContent does (If-None-Match decides; no body, no
-		// Content-* headers, no Last-Modified beside an ETag).
+	first := ""
+	if len(inm) > 0 {
+		first = inm[0]
+	}
+	switch fastStatus(r.Method, first, len(inm) > 0, len(r.Header["If-Modified-Since"]) > 0 || len(r.Header["Range"]) > 0, etag[0]) {
+	case http.StatusNotModified:
+		// As ServeContent answers it: no body, no Content-* headers, no
+		// Last-Modified beside an ETag.
 		delete(h, "Content-Type")
 		delete(h, "Content-Length")
 		delete(h, "Content-Encoding")
 		w.WriteHeader(http.StatusNotModified)
 		return
-	}
-	if r.Method == http.MethodGet && len(inm) == 0 && len(r.Header["If-Modified-Since"]) == 0 && len(r.Header["Range"]) == 0 {
-		// The common case, an unconditional GET, needs none of
-		// ServeContent's negotiation: write the cached bytes as it would.
+	case http.StatusOK:
+		// Written as ServeContent would write it.
 		if hv.lastModified != nil {
 			h["Last-Modified"] = hv.lastModified
 		}
@@ -317,6 +319,23 @@ func serve(w http.ResponseWriter, r *http.Request, rd *Rendered) {
 		return
 	}
 	http.ServeContent(w, r, "", rd.Modified, bytes.NewReader(body))
+}
+
+// fastStatus is what the fast paths (serve, and AnswerFeed for other
+// servers) answer a request for a cached body whose ETag is etag: 304 to a
+// GET or HEAD whose first If-None-Match (inm, hasINM) repeats it exactly —
+// a subscriber's usual poll —, 200 to an unconditional GET, and 0 when
+// http.ServeContent must decide (other conditionals, ranges, HEAD without a
+// validator); negotiate is set when the request has If-Modified-Since or
+// Range.
+func fastStatus(method, inm string, hasINM, negotiate bool, etag string) int {
+	switch {
+	case hasINM && inm == etag && (method == http.MethodGet || method == http.MethodHead):
+		return http.StatusNotModified
+	case method == http.MethodGet && !hasINM && !negotiate:
+		return http.StatusOK
+	}
+	return 0
 }
 
 // variant is the body of rd, its ETag and its Content-Length: the gzip
